@@ -1,0 +1,118 @@
+import { Scalar } from "@scalar/hono-api-reference";
+import { drizzle } from "drizzle-orm/d1";
+import type { Context } from "hono";
+import { bodyLimit } from "hono/body-limit";
+import { HTTPException } from "hono/http-exception";
+import { requestId } from "hono/request-id";
+import * as schema from "./db/schema";
+import type { AppEnv } from "./env";
+import { authRouter } from "./modules/auth/routes";
+import { healthRouter } from "./modules/health/routes";
+import { requestLogsRouter } from "./modules/request-logs/routes";
+import { authenticate } from "./platform/auth";
+import { ApiError, errorBody, type ErrorCode } from "./platform/errors";
+import { requestLog } from "./platform/request-log";
+import { createRouter } from "./platform/router";
+
+export const MAX_BODY_BYTES = 1024 * 1024;
+
+/** Paths answered without a token (compared without a trailing slash). */
+const PUBLIC_PATHS = new Set(["/api/health", "/api/auth/register", "/api/auth/login", "/api/openapi.json", "/api/docs"]);
+
+const HTTP_EXCEPTION_CODES: Record<number, ErrorCode> = {
+  400: "INVALID_JSON",
+  401: "UNAUTHORIZED",
+  403: "FORBIDDEN",
+  404: "NOT_FOUND",
+  413: "PAYLOAD_TOO_LARGE",
+  415: "UNSUPPORTED_MEDIA_TYPE",
+};
+
+function toApiError(err: unknown, c: Context<AppEnv>): ApiError {
+  if (err instanceof ApiError) return err;
+  if (err instanceof HTTPException) {
+    const code = HTTP_EXCEPTION_CODES[err.status];
+    if (code === "INVALID_JSON") return new ApiError(code, "Malformed JSON in request body.", [{ path: "body", message: err.message }]);
+    if (code) return new ApiError(code, err.message);
+  }
+  // A unique index caught a race the service's own check could not see: still a conflict, not a crash.
+  if (err instanceof Error && /UNIQUE constraint failed/.test(String(err.message) + String(err.cause ?? ""))) {
+    return new ApiError("CONFLICT", "This object already exists.");
+  }
+  console.error(
+    JSON.stringify({
+      level: "error",
+      msg: "unhandled error",
+      request_id: c.get("requestId"),
+      error: err instanceof Error ? `${err.name}: ${err.message}` : String(err),
+      stack: err instanceof Error ? err.stack : undefined,
+    }),
+  );
+  return new ApiError("INTERNAL", "Internal server error.");
+}
+
+const JSON_TYPE = /^application\/([a-z0-9.+-]+\+)?json\s*(;|$)/i;
+
+export function createApp() {
+  const app = createRouter();
+
+  app.use("*", requestId({ headerName: "X-Request-Id", generator: () => crypto.randomUUID() }));
+  app.use("/api/*", requestLog);
+  app.use("/api/*", async (c, next) => {
+    c.set("db", drizzle(c.env.DB, { schema }));
+    await next();
+  });
+  app.use(
+    "/api/*",
+    bodyLimit({
+      maxSize: MAX_BODY_BYTES,
+      onError: () => {
+        throw new ApiError("PAYLOAD_TOO_LARGE", `Request body is larger than ${MAX_BODY_BYTES} bytes.`);
+      },
+    }),
+  );
+  app.use("/api/*", async (c, next) => {
+    const method = c.req.method;
+    if (method === "POST" || method === "PUT" || method === "PATCH") {
+      const hasBody = c.req.raw.body !== null && c.req.header("Content-Length") !== "0";
+      if (hasBody && !JSON_TYPE.test(c.req.header("Content-Type") ?? "")) {
+        throw new ApiError("UNSUPPORTED_MEDIA_TYPE", "Send the body as application/json.");
+      }
+    }
+    const path = c.req.path.replace(/\/+$/, "");
+    if (!PUBLIC_PATHS.has(path)) c.set("actor", await authenticate(c));
+    await next();
+  });
+
+  app.route("/api/health", healthRouter);
+  app.route("/api/auth", authRouter);
+  app.route("/api/request-logs", requestLogsRouter);
+
+  app.openAPIRegistry.registerComponent("securitySchemes", "bearer", {
+    type: "http",
+    scheme: "bearer",
+    description: "An API token (`dfk_…`) from register, login or POST /api/auth/tokens/.",
+  });
+  app.doc31("/api/openapi.json", {
+    openapi: "3.1.0",
+    info: {
+      title: "DevFocus API",
+      version: "1.0.0",
+      description: "Developer context intelligence: sessions, tasks, context switches, focus reports and insights.",
+    },
+  });
+  app.get("/api/docs", Scalar({ url: "/api/openapi.json", pageTitle: "DevFocus API" }));
+
+  app.notFound((c) => {
+    const err = new ApiError("NOT_FOUND", `No route for ${c.req.method} ${c.req.path}.`);
+    return c.json(errorBody(err, c.get("requestId")), 404);
+  });
+  app.onError((err, c) => {
+    const apiErr = toApiError(err, c);
+    return c.json(errorBody(apiErr, c.get("requestId")), apiErr.status, apiErr.headers);
+  });
+  return app;
+}
+
+export const app = createApp();
+export type App = typeof app;

@@ -1,0 +1,334 @@
+import { sql } from "drizzle-orm";
+import { index, integer, sqliteTable, text, uniqueIndex, type AnySQLiteColumn } from "drizzle-orm/sqlite-core";
+
+/** Every enum of the API lives here once; zod schemas and the OpenAPI document derive from these. */
+export const ROLES = ["VIEWER", "MEMBER", "ADMIN", "OWNER"] as const;
+export const WEEK_STARTS = ["MON", "SUN"] as const;
+export const TASK_TYPES = ["BUG", "FEATURE", "REFACTOR"] as const;
+export const TASK_PRIORITIES = ["LOW", "MED", "HIGH"] as const;
+export const TASK_STATUSES = ["TODO", "IN_PROGRESS", "DONE"] as const;
+export const EXTERNAL_SOURCES = ["MANUAL", "GITHUB", "JIRA"] as const;
+export const SESSION_STATUSES = ["OPEN", "PAUSED", "DONE"] as const;
+export const SESSION_TASK_ROLES = ["MAIN", "SIDE"] as const;
+export const SWITCH_REASONS = ["INTERRUPT", "QUICK_FIX", "MEETING", "OTHER"] as const;
+export const RESOURCE_TYPES = ["PR", "ISSUE", "DOC", "ARTICLE", "TOOL", "OTHER"] as const;
+export const REPORT_TYPES = ["DAILY", "WEEKLY", "SESSION"] as const;
+export const REPORT_REQUEST_TYPES = ["DAILY", "WEEKLY"] as const;
+export const JOB_STATUSES = ["PENDING", "RUNNING", "DONE", "FAILED"] as const;
+export const INSIGHT_LEVELS = ["INFO", "WARN"] as const;
+export const INSIGHT_CODES = [
+  "HIGH_CONTEXT_SWITCHING",
+  "LOW_FOCUS_TIME",
+  "FRAGILE_WORKFLOW",
+  "DEEP_WORK_OPPORTUNITY",
+] as const;
+export const GITHUB_STATES = ["open", "closed", "all"] as const;
+
+export type Role = (typeof ROLES)[number];
+
+// Timestamps are ISO 8601 UTC strings: they sort correctly as text and are returned as-is.
+const now = sql`(strftime('%Y-%m-%dT%H:%M:%fZ', 'now'))`;
+const timestamps = {
+  createdAt: text("created_at").notNull().default(now),
+  updatedAt: text("updated_at").notNull().default(now),
+};
+
+export const users = sqliteTable("users", {
+  id: integer("id").primaryKey({ autoIncrement: true }),
+  email: text("email").notNull().unique(),
+  name: text("name").notNull().default(""),
+  passwordHash: text("password_hash").notNull(),
+  timezone: text("timezone").notNull().default("UTC"),
+  dayStartHour: integer("day_start_hour").notNull().default(0),
+  weekStart: text("week_start", { enum: WEEK_STARTS }).notNull().default("MON"),
+  ...timestamps,
+});
+
+export const apiTokens = sqliteTable(
+  "api_tokens",
+  {
+    id: integer("id").primaryKey({ autoIncrement: true }),
+    userId: integer("user_id")
+      .notNull()
+      .references(() => users.id, { onDelete: "cascade" }),
+    name: text("name").notNull(),
+    tokenHash: text("token_hash").notNull().unique(),
+    prefix: text("prefix").notNull(),
+    expiresAt: text("expires_at"),
+    lastUsedAt: text("last_used_at"),
+    revokedAt: text("revoked_at"),
+    createdAt: timestamps.createdAt,
+  },
+  (t) => [index("api_tokens_user_idx").on(t.userId, t.id)],
+);
+
+export const rateLimits = sqliteTable("rate_limits", {
+  key: text("key").primaryKey(),
+  windowStart: integer("window_start").notNull(),
+  count: integer("count").notNull(),
+});
+
+export const teams = sqliteTable("teams", {
+  id: integer("id").primaryKey({ autoIncrement: true }),
+  name: text("name").notNull(),
+  slug: text("slug").notNull().unique(),
+  createdBy: integer("created_by").references(() => users.id, { onDelete: "set null" }),
+  ...timestamps,
+});
+
+export const memberships = sqliteTable(
+  "memberships",
+  {
+    id: integer("id").primaryKey({ autoIncrement: true }),
+    teamId: integer("team_id")
+      .notNull()
+      .references(() => teams.id, { onDelete: "cascade" }),
+    userId: integer("user_id")
+      .notNull()
+      .references(() => users.id, { onDelete: "cascade" }),
+    role: text("role", { enum: ROLES }).notNull(),
+    ...timestamps,
+  },
+  (t) => [uniqueIndex("memberships_team_user_uq").on(t.teamId, t.userId), index("memberships_user_idx").on(t.userId)],
+);
+
+export const tasks = sqliteTable(
+  "tasks",
+  {
+    id: integer("id").primaryKey({ autoIncrement: true }),
+    teamId: integer("team_id").references(() => teams.id, { onDelete: "cascade" }),
+    title: text("title").notNull(),
+    description: text("description").notNull().default(""),
+    type: text("type", { enum: TASK_TYPES }).notNull().default("FEATURE"),
+    priority: text("priority", { enum: TASK_PRIORITIES }).notNull().default("MED"),
+    // Semantic order LOW < MED < HIGH for ?ordering=priority, kept by SQLite itself so it cannot drift.
+    priorityRank: integer("priority_rank")
+      .notNull()
+      .generatedAlwaysAs(sql`(CASE "priority" WHEN 'LOW' THEN 0 WHEN 'MED' THEN 1 ELSE 2 END)`, { mode: "virtual" }),
+    status: text("status", { enum: TASK_STATUSES }).notNull().default("TODO"),
+    externalSource: text("external_source", { enum: EXTERNAL_SOURCES }).notNull().default("MANUAL"),
+    externalId: text("external_id"),
+    externalKey: text("external_key"),
+    externalUrl: text("external_url"),
+    createdBy: integer("created_by")
+      .notNull()
+      .references(() => users.id, { onDelete: "cascade" }),
+    ...timestamps,
+  },
+  (t) => [
+    uniqueIndex("tasks_external_uq").on(t.teamId, t.externalSource, t.externalId),
+    index("tasks_team_created_idx").on(t.teamId, t.createdAt, t.id),
+    index("tasks_team_updated_idx").on(t.teamId, t.updatedAt, t.id),
+    index("tasks_team_priority_idx").on(t.teamId, t.priorityRank, t.id),
+    index("tasks_team_title_idx").on(t.teamId, t.title, t.id),
+    index("tasks_team_type_idx").on(t.teamId, t.type, t.createdAt, t.id),
+    index("tasks_team_status_idx").on(t.teamId, t.status, t.createdAt, t.id),
+    index("tasks_team_prio_created_idx").on(t.teamId, t.priority, t.createdAt, t.id),
+    index("tasks_team_key_idx").on(t.teamId, t.externalKey),
+    index("tasks_creator_created_idx").on(t.createdBy, t.teamId, t.createdAt, t.id),
+  ],
+);
+
+export const devSessions = sqliteTable(
+  "dev_sessions",
+  {
+    id: integer("id").primaryKey({ autoIncrement: true }),
+    userId: integer("user_id")
+      .notNull()
+      .references(() => users.id, { onDelete: "cascade" }),
+    teamId: integer("team_id").references(() => teams.id, { onDelete: "cascade" }),
+    title: text("title").notNull().default(""),
+    description: text("description").notNull().default(""),
+    status: text("status", { enum: SESSION_STATUSES }).notNull().default("OPEN"),
+    startedAt: text("started_at").notNull(),
+    endedAt: text("ended_at"),
+    switchCount: integer("switch_count").notNull().default(0),
+    lastSwitchAt: text("last_switch_at"),
+    totalFocusMinutes: integer("total_focus_minutes").notNull().default(0),
+    ...timestamps,
+  },
+  (t) => [
+    index("sessions_user_started_idx").on(t.userId, t.startedAt, t.id),
+    index("sessions_team_started_idx").on(t.teamId, t.startedAt, t.id),
+  ],
+);
+
+export const sessionPauses = sqliteTable(
+  "session_pauses",
+  {
+    id: integer("id").primaryKey({ autoIncrement: true }),
+    sessionId: integer("session_id")
+      .notNull()
+      .references(() => devSessions.id, { onDelete: "cascade" }),
+    pausedAt: text("paused_at").notNull(),
+    resumedAt: text("resumed_at"),
+  },
+  (t) => [index("session_pauses_session_idx").on(t.sessionId, t.pausedAt)],
+);
+
+export const sessionTasks = sqliteTable(
+  "session_tasks",
+  {
+    id: integer("id").primaryKey({ autoIncrement: true }),
+    sessionId: integer("session_id")
+      .notNull()
+      .references(() => devSessions.id, { onDelete: "cascade" }),
+    taskId: integer("task_id")
+      .notNull()
+      .references(() => tasks.id, { onDelete: "cascade" }),
+    role: text("role", { enum: SESSION_TASK_ROLES }).notNull().default("MAIN"),
+    createdAt: timestamps.createdAt,
+  },
+  (t) => [uniqueIndex("session_tasks_uq").on(t.sessionId, t.taskId), index("session_tasks_task_idx").on(t.taskId)],
+);
+
+export const contextSwitches = sqliteTable(
+  "context_switches",
+  {
+    id: integer("id").primaryKey({ autoIncrement: true }),
+    sessionId: integer("session_id")
+      .notNull()
+      .references(() => devSessions.id, { onDelete: "cascade" }),
+    userId: integer("user_id")
+      .notNull()
+      .references(() => users.id, { onDelete: "cascade" }),
+    fromTaskId: integer("from_task_id").references(() => tasks.id, { onDelete: "set null" }),
+    toTaskId: integer("to_task_id").references(() => tasks.id, { onDelete: "set null" }),
+    reason: text("reason", { enum: SWITCH_REASONS }).notNull().default("OTHER"),
+    happenedAt: text("happened_at").notNull(),
+    note: text("note").notNull().default(""),
+    ...timestamps,
+  },
+  (t) => [
+    index("switches_session_idx").on(t.sessionId, t.happenedAt),
+    index("switches_user_happened_idx").on(t.userId, t.happenedAt, t.id),
+  ],
+);
+
+export const resourceLinks = sqliteTable(
+  "resource_links",
+  {
+    id: integer("id").primaryKey({ autoIncrement: true }),
+    userId: integer("user_id")
+      .notNull()
+      .references(() => users.id, { onDelete: "cascade" }),
+    // The scope the link lives in: its task's or session's team (null = personal).
+    teamId: integer("team_id").references(() => teams.id, { onDelete: "cascade" }),
+    sessionId: integer("session_id").references(() => devSessions.id, { onDelete: "cascade" }),
+    taskId: integer("task_id").references(() => tasks.id, { onDelete: "cascade" }),
+    type: text("type", { enum: RESOURCE_TYPES }).notNull().default("OTHER"),
+    title: text("title").notNull().default(""),
+    url: text("url").notNull(),
+    ...timestamps,
+  },
+  (t) => [
+    index("resources_team_created_idx").on(t.teamId, t.createdAt, t.id),
+    index("resources_user_created_idx").on(t.userId, t.createdAt, t.id),
+    index("resources_task_idx").on(t.taskId),
+    index("resources_session_idx").on(t.sessionId),
+  ],
+);
+
+export const reports = sqliteTable(
+  "reports",
+  {
+    id: integer("id").primaryKey({ autoIncrement: true }),
+    type: text("type", { enum: REPORT_TYPES }).notNull(),
+    userId: integer("user_id").references(() => users.id, { onDelete: "cascade" }),
+    teamId: integer("team_id").references(() => teams.id, { onDelete: "cascade" }),
+    // "user:<id>" or "team:<id>": one report per (owner, type, period).
+    ownerKey: text("owner_key").notNull(),
+    periodStart: text("period_start").notNull(),
+    periodEnd: text("period_end").notNull(),
+    timezone: text("timezone").notNull(),
+    payload: text("payload", { mode: "json" }).notNull(),
+    summary: text("summary").notNull(),
+    ...timestamps,
+  },
+  (t) => [
+    uniqueIndex("reports_owner_period_uq").on(t.ownerKey, t.type, t.periodStart),
+    index("reports_owner_created_idx").on(t.ownerKey, t.createdAt, t.id),
+  ],
+);
+
+export const reportRequests = sqliteTable(
+  "report_requests",
+  {
+    id: integer("id").primaryKey({ autoIncrement: true }),
+    userId: integer("user_id")
+      .notNull()
+      .references(() => users.id, { onDelete: "cascade" }),
+    type: text("type", { enum: REPORT_REQUEST_TYPES }).notNull(),
+    day: text("day").notNull(),
+    status: text("status", { enum: JOB_STATUSES }).notNull().default("PENDING"),
+    errorMessage: text("error_message"),
+    resultReportId: integer("result_report_id").references((): AnySQLiteColumn => reports.id, {
+      onDelete: "set null",
+    }),
+    attempts: integer("attempts").notNull().default(0),
+    ...timestamps,
+  },
+  (t) => [index("report_requests_user_idx").on(t.userId, t.createdAt, t.id)],
+);
+
+export const insights = sqliteTable(
+  "insights",
+  {
+    id: integer("id").primaryKey({ autoIncrement: true }),
+    userId: integer("user_id").references(() => users.id, { onDelete: "cascade" }),
+    teamId: integer("team_id").references(() => teams.id, { onDelete: "cascade" }),
+    ownerKey: text("owner_key").notNull(),
+    reportId: integer("report_id").references(() => reports.id, { onDelete: "cascade" }),
+    sessionId: integer("session_id").references(() => devSessions.id, { onDelete: "set null" }),
+    code: text("code", { enum: INSIGHT_CODES }).notNull(),
+    level: text("level", { enum: INSIGHT_LEVELS }).notNull(),
+    message: text("message").notNull(),
+    meta: text("meta", { mode: "json" }).notNull(),
+    periodStart: text("period_start").notNull(),
+    ...timestamps,
+  },
+  (t) => [
+    uniqueIndex("insights_report_code_uq").on(t.reportId, t.code),
+    index("insights_owner_created_idx").on(t.ownerKey, t.createdAt, t.id),
+  ],
+);
+
+export const importJobs = sqliteTable(
+  "import_jobs",
+  {
+    id: integer("id").primaryKey({ autoIncrement: true }),
+    teamId: integer("team_id")
+      .notNull()
+      .references(() => teams.id, { onDelete: "cascade" }),
+    createdBy: integer("created_by")
+      .notNull()
+      .references(() => users.id, { onDelete: "cascade" }),
+    owner: text("owner").notNull(),
+    repo: text("repo").notNull(),
+    state: text("state", { enum: GITHUB_STATES }).notNull().default("open"),
+    status: text("status", { enum: JOB_STATUSES }).notNull().default("PENDING"),
+    pagesDone: integer("pages_done").notNull().default(0),
+    createdCount: integer("created_count").notNull().default(0),
+    updatedCount: integer("updated_count").notNull().default(0),
+    skippedPullRequests: integer("skipped_pull_requests").notNull().default(0),
+    errorMessage: text("error_message"),
+    finishedAt: text("finished_at"),
+    ...timestamps,
+  },
+  (t) => [index("import_jobs_team_idx").on(t.teamId, t.createdAt, t.id)],
+);
+
+/** One row per imported page: the job's counters are sums over these, so a redelivered page counts once. */
+export const importJobPages = sqliteTable(
+  "import_job_pages",
+  {
+    jobId: integer("job_id")
+      .notNull()
+      .references(() => importJobs.id, { onDelete: "cascade" }),
+    page: integer("page").notNull(),
+    createdCount: integer("created_count").notNull(),
+    updatedCount: integer("updated_count").notNull(),
+    skippedPullRequests: integer("skipped_pull_requests").notNull(),
+  },
+  (t) => [uniqueIndex("import_job_pages_uq").on(t.jobId, t.page)],
+);

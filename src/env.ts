@@ -1,0 +1,37 @@
+import type { DrizzleD1Database } from "drizzle-orm/d1";
+import type * as schema from "./db/schema";
+import type { D1Usage } from "./platform/request-log";
+
+/** Secrets are optional: each feature that needs one answers 503 (or falls back) when it is unset. */
+export interface Secrets {
+  GITHUB_TOKEN?: string;
+  CF_ACCOUNT_ID?: string;
+  CF_ANALYTICS_API_TOKEN?: string;
+}
+
+export type Bindings = Env & Secrets;
+
+export type Db = DrizzleD1Database<typeof schema>;
+
+/** The authenticated caller, as every service function receives it. */
+export interface Actor {
+  id: number;
+  email: string;
+  timezone: string;
+  dayStartHour: number;
+  weekStart: "MON" | "SUN";
+  tokenId: number;
+}
+
+export interface AppEnv {
+  Bindings: Bindings;
+  Variables: {
+    requestId: string;
+    db: Db;
+    actor: Actor;
+    /** Team id the request concerns, recorded in the request log when known. */
+    logTeam?: number;
+    /** D1 work done for this request (Server-Timing and the request log). */
+    d1Usage?: D1Usage;
+  };
+}

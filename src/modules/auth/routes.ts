@@ -1,0 +1,132 @@
+import { createRoute, z } from "@hono/zod-openapi";
+import { commonErrors, errorResponse, writeErrors } from "../../platform/errors";
+import { bearer, createRouter, IdParam, jsonBody as body, jsonContent as json } from "../../platform/router";
+import {
+  AuthResult,
+  CreatedToken,
+  CreateTokenBody,
+  LoginBody,
+  RegisterBody,
+  serializeToken,
+  serializeUser,
+  Token,
+  UpdateMeBody,
+  User,
+} from "./schemas";
+import * as auth from "./service";
+
+const rateLimited = { 429: errorResponse("Too many attempts from this IP or for this email; see Retry-After.") };
+
+const registerRoute = createRoute({
+  method: "post",
+  path: "/register",
+  tags: ["auth"],
+  summary: "Create an account and its first API token",
+  request: body(RegisterBody),
+  responses: { 201: json(AuthResult, "Account created."), ...writeErrors, ...rateLimited },
+});
+
+const loginRoute = createRoute({
+  method: "post",
+  path: "/login",
+  tags: ["auth"],
+  summary: "Exchange email and password for a new API token",
+  request: body(LoginBody),
+  responses: { 200: json(AuthResult, "Logged in."), ...commonErrors, ...rateLimited },
+});
+
+const meRoute = createRoute({
+  method: "get",
+  path: "/me",
+  tags: ["auth"],
+  security: bearer,
+  summary: "The caller's profile",
+  responses: { 200: json(User, "The caller."), ...commonErrors },
+});
+
+const updateMeRoute = createRoute({
+  method: "patch",
+  path: "/me",
+  tags: ["auth"],
+  security: bearer,
+  summary: "Update name, time zone, day start hour or week start",
+  request: body(UpdateMeBody),
+  responses: { 200: json(User, "Updated."), ...writeErrors },
+});
+
+const listTokensRoute = createRoute({
+  method: "get",
+  path: "/tokens",
+  tags: ["auth"],
+  security: bearer,
+  summary: "The caller's active API tokens (values are never shown again)",
+  responses: {
+    200: json(z.object({ results: z.array(Token), next: z.string().nullable() }), "Active tokens."),
+    ...commonErrors,
+  },
+});
+
+const createTokenRoute = createRoute({
+  method: "post",
+  path: "/tokens",
+  tags: ["auth"],
+  security: bearer,
+  summary: "Create a named API token; its value is in this response only",
+  request: body(CreateTokenBody),
+  responses: { 201: json(CreatedToken, "Token created."), ...writeErrors },
+});
+
+const revokeTokenRoute = createRoute({
+  method: "delete",
+  path: "/tokens/{id}",
+  tags: ["auth"],
+  security: bearer,
+  summary: "Revoke a token",
+  request: { params: IdParam },
+  responses: { 204: { description: "Revoked." }, ...commonErrors },
+});
+
+const logoutRoute = createRoute({
+  method: "post",
+  path: "/logout",
+  tags: ["auth"],
+  security: bearer,
+  summary: "Revoke the token used for this request",
+  responses: { 204: { description: "Logged out." }, ...commonErrors },
+});
+
+const clientIp = (header: string | undefined) => header ?? "unknown";
+
+export const authRouter = createRouter()
+  .openapi(registerRoute, async (c) => {
+    const input = c.req.valid("json");
+    await auth.limitAuthAttempts(c.var.db, "register", clientIp(c.req.header("CF-Connecting-IP")), input.email);
+    const { user, token } = await auth.register(c.var.db, input);
+    return c.json({ user: serializeUser(user), token }, 201);
+  })
+  .openapi(loginRoute, async (c) => {
+    const input = c.req.valid("json");
+    await auth.limitAuthAttempts(c.var.db, "login", clientIp(c.req.header("CF-Connecting-IP")), input.email);
+    const { user, token } = await auth.login(c.var.db, input);
+    return c.json({ user: serializeUser(user), token }, 200);
+  })
+  .openapi(meRoute, async (c) => c.json(serializeUser(await auth.getMe(c.var.db, c.var.actor)), 200))
+  .openapi(updateMeRoute, async (c) =>
+    c.json(serializeUser(await auth.updateMe(c.var.db, c.var.actor, c.req.valid("json"))), 200),
+  )
+  .openapi(listTokensRoute, async (c) => {
+    const rows = await auth.listTokens(c.var.db, c.var.actor);
+    return c.json({ results: rows.map(serializeToken), next: null }, 200);
+  })
+  .openapi(createTokenRoute, async (c) => {
+    const { row, value } = await auth.createToken(c.var.db, c.var.actor, c.req.valid("json"));
+    return c.json({ ...serializeToken(row), token: value }, 201);
+  })
+  .openapi(revokeTokenRoute, async (c) => {
+    await auth.revokeToken(c.var.db, c.var.actor, c.req.valid("param").id);
+    return c.body(null, 204);
+  })
+  .openapi(logoutRoute, async (c) => {
+    await auth.revokeToken(c.var.db, c.var.actor, c.var.actor.tokenId);
+    return c.body(null, 204);
+  });

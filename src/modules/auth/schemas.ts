@@ -1,0 +1,100 @@
+import { z } from "@hono/zod-openapi";
+import { WEEK_STARTS, type apiTokens, type users } from "../../db/schema";
+import { isValidTimeZone } from "../../platform/time";
+
+export const TimeZone = z
+  .string()
+  .max(64)
+  .refine(isValidTimeZone, { message: "Must be an IANA time zone, e.g. Europe/Paris." })
+  .openapi({ example: "Europe/Paris" });
+
+const Email = z
+  .email()
+  .max(254)
+  .transform((e) => e.toLowerCase())
+  .openapi({ example: "ada@example.com" });
+
+export const RegisterBody = z
+  .object({
+    email: Email,
+    password: z.string().min(10, "Must be at least 10 characters.").max(256).openapi({ example: "correct horse battery" }),
+    name: z.string().max(255).optional().openapi({ example: "Ada" }),
+    timezone: TimeZone.optional(),
+  })
+  .openapi("RegisterRequest");
+
+export const LoginBody = z
+  .object({ email: Email, password: z.string().min(1).max(256) })
+  .openapi("LoginRequest");
+
+export const UpdateMeBody = z
+  .object({
+    name: z.string().max(255).optional(),
+    timezone: TimeZone.optional(),
+    day_start_hour: z.number().int().min(0).max(23).optional().openapi({ description: "Hour (0–23) at which the user's day starts." }),
+    week_start: z.enum(WEEK_STARTS).optional(),
+  })
+  .strict()
+  .openapi("UpdateMeRequest");
+
+export const User = z
+  .object({
+    id: z.number().int(),
+    email: z.string(),
+    name: z.string(),
+    timezone: z.string(),
+    day_start_hour: z.number().int(),
+    week_start: z.enum(WEEK_STARTS),
+    created_at: z.string(),
+    updated_at: z.string(),
+  })
+  .openapi("User");
+
+export const AuthResult = z
+  .object({ user: User, token: z.string().openapi({ description: "API token; shown only in this response." }) })
+  .openapi("AuthResult");
+
+export const Token = z
+  .object({
+    id: z.number().int(),
+    name: z.string(),
+    prefix: z.string().openapi({ description: "First characters of the token, to recognise it." }),
+    created_at: z.string(),
+    expires_at: z.string().nullable(),
+    last_used_at: z.string().nullable(),
+  })
+  .openapi("ApiToken");
+
+export const CreatedToken = Token.extend({
+  token: z.string().openapi({ description: "The token value; shown once, never again." }),
+}).openapi("CreatedApiToken");
+
+export const CreateTokenBody = z
+  .object({
+    name: z.string().min(1).max(100).openapi({ example: "laptop CLI" }),
+    expires_at: z.iso
+      .datetime({ offset: true })
+      .optional()
+      .refine((v) => v === undefined || Date.parse(v) > Date.now(), { message: "Must be in the future." }),
+  })
+  .openapi("CreateTokenRequest");
+
+export const serializeUser = (u: typeof users.$inferSelect) => ({
+  id: u.id,
+  email: u.email,
+  name: u.name,
+  timezone: u.timezone,
+  day_start_hour: u.dayStartHour,
+  week_start: u.weekStart,
+  created_at: u.createdAt,
+  updated_at: u.updatedAt,
+});
+
+export const serializeToken = (t: typeof apiTokens.$inferSelect) => ({
+  id: t.id,
+  name: t.name,
+  prefix: t.prefix,
+  created_at: t.createdAt,
+  expires_at: t.expiresAt,
+  last_used_at: t.lastUsedAt,
+});

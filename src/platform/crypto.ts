@@ -1,0 +1,50 @@
+const PBKDF2_ITERATIONS = 100_000;
+const SALT_BYTES = 16;
+const TOKEN_BYTES = 32;
+export const TOKEN_PREFIX = "dfk_";
+
+const enc = new TextEncoder();
+
+const toB64 = (bytes: Uint8Array) => btoa(String.fromCharCode(...bytes));
+const fromB64 = (s: string) => Uint8Array.from(atob(s), (ch) => ch.charCodeAt(0));
+const toHex = (buf: ArrayBuffer) => [...new Uint8Array(buf)].map((b) => b.toString(16).padStart(2, "0")).join("");
+
+async function pbkdf2(password: string, salt: Uint8Array, iterations: number): Promise<Uint8Array> {
+  const key = await crypto.subtle.importKey("raw", enc.encode(password), "PBKDF2", false, ["deriveBits"]);
+  const bits = await crypto.subtle.deriveBits({ name: "PBKDF2", hash: "SHA-256", salt, iterations }, key, 256);
+  return new Uint8Array(bits);
+}
+
+/** `pbkdf2_sha256$<iterations>$<salt b64>$<hash b64>` */
+export async function hashPassword(password: string): Promise<string> {
+  const salt = crypto.getRandomValues(new Uint8Array(SALT_BYTES));
+  const hash = await pbkdf2(password, salt, PBKDF2_ITERATIONS);
+  return `pbkdf2_sha256$${PBKDF2_ITERATIONS}$${toB64(salt)}$${toB64(hash)}`;
+}
+
+export async function verifyPassword(password: string, stored: string): Promise<boolean> {
+  const [scheme, iter, salt, hash] = stored.split("$");
+  if (scheme !== "pbkdf2_sha256" || !iter || !salt || !hash) return false;
+  const actual = await pbkdf2(password, fromB64(salt), Number(iter));
+  return timingSafeEqual(actual, fromB64(hash));
+}
+
+export function timingSafeEqual(a: Uint8Array, b: Uint8Array): boolean {
+  if (a.byteLength !== b.byteLength) return false;
+  return crypto.subtle.timingSafeEqual(a, b);
+}
+
+export async function sha256Hex(value: string): Promise<string> {
+  return toHex(await crypto.subtle.digest("SHA-256", enc.encode(value)));
+}
+
+/** A new API token: the value (shown once) and the SHA-256 that is stored. */
+export async function newToken(): Promise<{ value: string; hash: string; prefix: string }> {
+  const bytes = crypto.getRandomValues(new Uint8Array(TOKEN_BYTES));
+  const value = TOKEN_PREFIX + toB64(bytes).replace(/\+/g, "-").replace(/\//g, "_").replace(/=+$/, "");
+  return { value, hash: await sha256Hex(value), prefix: value.slice(0, 8) };
+}
+
+/** A password hash to verify against when the email is unknown, so timing does not reveal accounts. */
+let dummyHash: Promise<string> | undefined;
+export const dummyPasswordHash = () => (dummyHash ??= hashPassword("not-a-real-password"));

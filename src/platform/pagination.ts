@@ -1,0 +1,133 @@
+import { z } from "@hono/zod-openapi";
+import { and, asc, desc, eq, getTableColumns, gt, lt, or, sql, type SQL } from "drizzle-orm";
+import type { SQLiteColumn } from "drizzle-orm/sqlite-core";
+import { ApiError, invalid } from "./errors";
+
+export const DEFAULT_PAGE_SIZE = 50;
+export const MAX_PAGE_SIZE = 200;
+
+/** An allow-list of `ordering` values for one resource: API field name → column. */
+export type OrderFields = Record<string, SQLiteColumn>;
+
+export interface Ordering {
+  /** The ordering as the client wrote it, e.g. "-created_at". */
+  raw: string;
+  key: string;
+  column: SQLiteColumn;
+  /** The column's property name on a selected row, to read the cursor value from. */
+  prop: string;
+  descending: boolean;
+}
+
+/** Query schema for a paginated list: page_size, cursor and an ordering from the allow-list. */
+export function listQuery<F extends OrderFields>(fields: F, defaultOrdering: string) {
+  const keys = Object.keys(fields);
+  const allowed = [...keys, ...keys.map((k) => `-${k}`)] as [string, ...string[]];
+  return z.object({
+    page_size: z.coerce.number().int().min(1).max(MAX_PAGE_SIZE).default(DEFAULT_PAGE_SIZE).openapi({
+      description: `Rows per page (1–${MAX_PAGE_SIZE}).`,
+      example: DEFAULT_PAGE_SIZE,
+    }),
+    cursor: z.string().max(512).optional().openapi({ description: "Opaque cursor from a previous page's `next`." }),
+    ordering: z
+      .enum(allowed)
+      .default(defaultOrdering)
+      .openapi({ description: `One of ${allowed.join(", ")}; ties are broken by id.` }),
+  });
+}
+
+export function parseOrdering(fields: OrderFields, raw: string): Ordering {
+  const descending = raw.startsWith("-");
+  const key = descending ? raw.slice(1) : raw;
+  const column = fields[key];
+  if (!column) throw invalid("ordering", `Unknown ordering "${raw}".`);
+  const prop = Object.entries(getTableColumns(column.table)).find(([, c]) => c === column)![0];
+  return { raw, key, column, prop, descending };
+}
+
+type CursorValue = string | number;
+interface Cursor {
+  o: string;
+  v: CursorValue;
+  id: number;
+}
+
+// Nullable columns sort as "" so that keyset comparisons never meet NULL.
+const sortExpr = (col: SQLiteColumn): SQL => (col.notNull ? sql`${col}` : sql`coalesce(${col}, '')`);
+
+function decodeCursor(raw: string, ordering: Ordering): Cursor {
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(atob(raw.replace(/-/g, "+").replace(/_/g, "/")));
+  } catch {
+    throw invalid("cursor", "Malformed cursor.");
+  }
+  const c = parsed as Partial<Cursor>;
+  if (
+    !c ||
+    typeof c !== "object" ||
+    (typeof c.v !== "string" && typeof c.v !== "number") ||
+    typeof c.id !== "number" ||
+    !Number.isSafeInteger(c.id)
+  ) {
+    throw invalid("cursor", "Malformed cursor.");
+  }
+  if (c.o !== ordering.raw) throw invalid("cursor", "This cursor belongs to another ordering.");
+  return c as Cursor;
+}
+
+function encodeCursor(c: Cursor): string {
+  return btoa(JSON.stringify(c)).replace(/\+/g, "-").replace(/\//g, "_").replace(/=+$/, "");
+}
+
+/**
+ * Keyset pagination: the WHERE fragment that starts after the cursor and the ORDER BY that goes with it.
+ * Ties on the ordered field are broken by id in the same direction, so pages never repeat or skip rows.
+ */
+export function keyset(ordering: Ordering, idColumn: SQLiteColumn, cursor: string | undefined) {
+  const expr = sortExpr(ordering.column);
+  const dir = ordering.descending ? desc : asc;
+  const orderBy = [dir(expr), dir(idColumn)];
+  if (!cursor) return { where: undefined, orderBy };
+  const c = decodeCursor(cursor, ordering);
+  const after = ordering.descending ? lt : gt;
+  const where = or(after(expr, c.v), and(eq(expr, c.v), after(idColumn, c.id)));
+  return { where, orderBy };
+}
+
+export interface Page<T> {
+  results: T[];
+  next: string | null;
+}
+
+/**
+ * Given rows fetched with limit page_size + 1, cut the page and build `next` as a full URL
+ * that keeps every other query parameter.
+ */
+export function toPage<R extends { id: number }, T>(
+  rows: R[],
+  opts: { pageSize: number; ordering: Ordering; url: string; serialize: (row: R) => T },
+): Page<T> {
+  const hasMore = rows.length > opts.pageSize;
+  const pageRows = hasMore ? rows.slice(0, opts.pageSize) : rows;
+  let next: string | null = null;
+  if (hasMore) {
+    const last = pageRows[pageRows.length - 1]!;
+    const v = (last as Record<string, unknown>)[opts.ordering.prop];
+    const url = new URL(opts.url);
+    url.searchParams.set("cursor", encodeCursor({ o: opts.ordering.raw, v: (v ?? "") as CursorValue, id: last.id }));
+    next = url.toString();
+  }
+  return { results: pageRows.map(opts.serialize), next };
+}
+
+export function pageSchema<T extends z.ZodType>(item: T, name: string) {
+  return z
+    .object({
+      results: z.array(item),
+      next: z.string().nullable().openapi({ description: "Full URL of the next page, or null." }),
+    })
+    .openapi(name);
+}
+
+export { ApiError };

@@ -1,0 +1,54 @@
+import { OpenAPIHono, z } from "@hono/zod-openapi";
+import type { AppEnv } from "../env";
+import { ApiError } from "./errors";
+
+/** Turns zod issues into the error envelope's details: one entry per invalid field. */
+export function zodDetails(error: z.ZodError) {
+  return error.issues.map((issue) => ({
+    path: issue.path.length ? issue.path.map(String).join(".") : "body",
+    message: issue.message,
+  }));
+}
+
+/**
+ * Every router is made here, so every validation failure has the same envelope.
+ * `strict: false` makes `/api/tasks` and `/api/tasks/` the same route.
+ */
+export function createRouter() {
+  return new OpenAPIHono<AppEnv>({
+    strict: false,
+    defaultHook: (result) => {
+      if (!result.success) {
+        throw new ApiError("VALIDATION_FAILED", "The request has invalid fields.", zodDetails(result.error));
+      }
+    },
+  });
+}
+
+export type Router = ReturnType<typeof createRouter>;
+
+/** Ids in paths and bodies: positive integers (a huge or non-numeric id is a 400, not a 500). */
+export const Id = z.coerce.number().int().positive().max(Number.MAX_SAFE_INTEGER);
+export const IdParam = z.object({
+  id: Id.openapi({ param: { name: "id", in: "path" }, example: 1 }),
+});
+
+export const Timestamp = z.iso
+  .datetime({ offset: true })
+  .transform((v) => new Date(v).toISOString())
+  .openapi({ example: "2026-01-30T09:15:00.000Z" });
+
+export const Day = z.iso.date().openapi({ example: "2026-01-30" });
+
+export const bearer = [{ bearer: [] }];
+
+/** A JSON response entry for a route's `responses`. */
+export const jsonContent = <T extends z.ZodType>(schema: T, description: string) => ({
+  description,
+  content: { "application/json": { schema } },
+});
+
+/** A route's JSON request body. Optional bodies (every field optional) accept an empty request. */
+export const jsonBody = <T extends z.ZodType>(schema: T, required = true) => ({
+  body: { content: { "application/json": { schema } }, required },
+});
