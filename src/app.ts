@@ -9,6 +9,7 @@ import type { AppEnv } from "./env";
 import { authRouter } from "./modules/auth/routes";
 import { healthRouter } from "./modules/health/routes";
 import { requestLogsRouter } from "./modules/request-logs/routes";
+import { teamsRouter } from "./modules/teams/routes";
 import { authenticate } from "./platform/auth";
 import { ApiError, errorBody, type ErrorCode } from "./platform/errors";
 import { requestLog } from "./platform/request-log";
@@ -87,6 +88,7 @@ export function createApp() {
   app.route("/api/health", healthRouter);
   app.route("/api/auth", authRouter);
   app.route("/api/request-logs", requestLogsRouter);
+  app.route("/api/teams", teamsRouter);
 
   app.openAPIRegistry.registerComponent("securitySchemes", "bearer", {
     type: "http",

@@ -1,0 +1,61 @@
+import { and, eq, sql } from "drizzle-orm";
+import { memberships, ROLES, type Role } from "../../db/schema";
+import type { Actor, Db } from "../../env";
+import { forbidden, notFound } from "../../platform/errors";
+
+/**
+ * The role table of DESIGN.md, in one place: the lowest role allowed to do each kind of action in a team.
+ * Every module asks `requireRole(db, actor, teamId, action)` before touching team data.
+ */
+export const TEAM_ACTIONS = {
+  /** read team, members, team tasks, resources, team reports and insights; stream team events */
+  read: "VIEWER",
+  /** create / edit team tasks and resources; open sessions in the team */
+  write: "MEMBER",
+  /** delete any team task; import from GitHub; generate team reports; read members' sessions */
+  administer: "ADMIN",
+  /** add / remove MEMBER and VIEWER; change roles below ADMIN */
+  manageMembers: "ADMIN",
+  /** grant / revoke ADMIN and OWNER; rename; delete the team */
+  own: "OWNER",
+} as const satisfies Record<string, Role>;
+
+export type TeamAction = keyof typeof TEAM_ACTIONS;
+
+export const roleRank = (role: Role) => ROLES.indexOf(role);
+export const atLeast = (role: Role, min: Role) => roleRank(role) >= roleRank(min);
+
+export interface Membership {
+  teamId: number;
+  userId: number;
+  role: Role;
+}
+
+export async function findMembership(db: Db, userId: number, teamId: number): Promise<Membership | undefined> {
+  const [m] = await db
+    .select({ teamId: memberships.teamId, userId: memberships.userId, role: memberships.role })
+    .from(memberships)
+    .where(and(eq(memberships.teamId, teamId), eq(memberships.userId, userId)))
+    .limit(1);
+  return m;
+}
+
+/**
+ * The caller's membership if their role allows `action` in the team.
+ * A non-member gets 404, as if the team did not exist; a member whose role is too low gets 403.
+ */
+export async function requireRole(db: Db, actor: Actor, teamId: number, action: TeamAction): Promise<Membership> {
+  const m = await findMembership(db, actor.id, teamId);
+  if (!m) throw notFound("Team");
+  if (!atLeast(m.role, TEAM_ACTIONS[action])) throw forbidden();
+  return m;
+}
+
+/** SQL subquery: ids of the teams the user belongs to (with at least `min` role). */
+export function teamIdsOf(db: Db, userId: number, min: Role = "VIEWER") {
+  const roles = ROLES.filter((r) => atLeast(r, min));
+  return db
+    .select({ id: memberships.teamId })
+    .from(memberships)
+    .where(and(eq(memberships.userId, userId), sql`${memberships.role} IN ${roles}`));
+}
