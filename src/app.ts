@@ -10,6 +10,14 @@ import { authRouter } from "./modules/auth/routes";
 import { healthRouter } from "./modules/health/routes";
 import { requestLogsRouter } from "./modules/request-logs/routes";
 import { teamsRouter } from "./modules/teams/routes";
+import { eventsRouter } from "./modules/events/routes";
+import { importGithubRouter, importsRouter } from "./modules/github/routes";
+import { insightsRouter } from "./modules/insights/routes";
+import { reportRequestsRouter, reportsRouter } from "./modules/reports/routes";
+import { resourcesRouter } from "./modules/resources/routes";
+import { sessionsRouter } from "./modules/sessions/routes";
+import { switchesRouter } from "./modules/switches/routes";
+import { tasksRouter } from "./modules/tasks/routes";
 import { authenticate } from "./platform/auth";
 import { ApiError, errorBody, type ErrorCode } from "./platform/errors";
 import { requestLog } from "./platform/request-log";
@@ -89,6 +97,17 @@ export function createApp() {
   app.route("/api/auth", authRouter);
   app.route("/api/request-logs", requestLogsRouter);
   app.route("/api/teams", teamsRouter);
+  // Before the tasks router, so "import_github" is never read as a task id.
+  app.route("/api/tasks/import_github", importGithubRouter);
+  app.route("/api/tasks", tasksRouter);
+  app.route("/api/imports", importsRouter);
+  app.route("/api/resources", resourcesRouter);
+  app.route("/api/sessions", sessionsRouter);
+  app.route("/api/context-switches", switchesRouter);
+  app.route("/api/reports", reportsRouter);
+  app.route("/api/report-requests", reportRequestsRouter);
+  app.route("/api/insights", insightsRouter);
+  app.route("/api/events", eventsRouter);
 
   app.openAPIRegistry.registerComponent("securitySchemes", "bearer", {
     type: "http",

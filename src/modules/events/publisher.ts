@@ -1,0 +1,46 @@
+import type { Bindings } from "../../env";
+
+export const EVENT_TYPES = [
+  "report.created",
+  "insight.created",
+  "report_request.updated",
+  "import.updated",
+  "session.closed",
+] as const;
+export type EventType = (typeof EVENT_TYPES)[number];
+
+/** An EventHub channel: one Durable Object per user and per team. */
+export type Channel = `user:${number}` | `team:${number}`;
+
+/** The channels an object belongs to: always its user's, and its team's when it has one. */
+export function channelsFor(owner: { userId?: number | null; teamId?: number | null }): Channel[] {
+  const channels: Channel[] = [];
+  if (owner.userId) channels.push(`user:${owner.userId}`);
+  if (owner.teamId) channels.push(`team:${owner.teamId}`);
+  return channels;
+}
+
+export interface EventPublisher {
+  publish(channels: Channel[], type: EventType, data: unknown): Promise<void>;
+}
+
+/** Publishes to each channel's EventHub (implemented by the events module). */
+export function eventPublisher(env: Bindings): EventPublisher {
+  return {
+    async publish(channels, type, data) {
+      await Promise.all(
+        channels.map(async (channel) => {
+          const hub = env.EVENT_HUB.get(env.EVENT_HUB.idFromName(channel)) as unknown as {
+            publish(e: { type: EventType; data: unknown }): Promise<unknown>;
+          };
+          try {
+            await hub.publish({ type, data });
+          } catch (err) {
+            // Live events are best effort: the data is in D1 whatever happens to the stream.
+            console.error(JSON.stringify({ level: "error", msg: "event publish failed", channel, type, error: String(err) }));
+          }
+        }),
+      );
+    },
+  };
+}
