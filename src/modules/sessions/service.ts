@@ -1,0 +1,247 @@
+import type { z } from "@hono/zod-openapi";
+import { and, asc, eq, gte, isNull, like, lt, or, sql, type SQL } from "drizzle-orm";
+import { contextSwitches, devSessions, sessionPauses, sessionTasks, tasks } from "../../db/schema";
+import type { Actor, Bindings, Db } from "../../env";
+import { conflict, invalid } from "../../platform/errors";
+import { keyset, parseOrdering, toPage, type OrderFields } from "../../platform/pagination";
+import { dayBounds } from "../../platform/time";
+import { channelsFor, eventPublisher } from "../events/publisher";
+import { atLeast, requireRole } from "../teams/access";
+import { getVisibleTask } from "../tasks/visibility";
+import { focusSummary } from "./focus";
+import { serializeSession, SESSION_FILTERS, type SessionRow } from "./schemas";
+import { getOwnSession, getReadableSession } from "./visibility";
+
+export const SESSION_ORDERING: OrderFields = {
+  created_at: devSessions.createdAt,
+  updated_at: devSessions.updatedAt,
+  started_at: devSessions.startedAt,
+  ended_at: devSessions.endedAt,
+  switch_count: devSessions.switchCount,
+  total_focus_minutes: devSessions.totalFocusMinutes,
+};
+
+const nowIso = () => new Date().toISOString();
+
+/** LIKE pattern with the user's text taken literally (D1 caps patterns at 50 bytes). */
+export const likePattern = (text: string) => `%${text.slice(0, 48).replace(/[\\%_]/g, (c) => `\\${c}`)}%`;
+export const likeEscaped = (col: Parameters<typeof like>[0], text: string) =>
+  sql`${col} LIKE ${likePattern(text)} ESCAPE '\\'`;
+
+export type SessionFilters = z.infer<typeof SESSION_FILTERS>;
+
+/**
+ * The WHERE clause of a session list: the caller's own sessions, or with ?team= every member's session
+ * in that team for its ADMIN/OWNER (other members still see only their own there).
+ */
+export async function sessionListWhere(db: Db, actor: Actor, f: SessionFilters): Promise<SQL | undefined> {
+  const conds: (SQL | undefined)[] = [];
+  if (f.team !== undefined) {
+    const m = await requireRole(db, actor, f.team, "read");
+    conds.push(eq(devSessions.teamId, f.team));
+    if (!atLeast(m.role, "ADMIN")) conds.push(eq(devSessions.userId, actor.id));
+  } else {
+    conds.push(eq(devSessions.userId, actor.id));
+  }
+  if (f.status) conds.push(eq(devSessions.status, f.status));
+  if (f.search) conds.push(or(likeEscaped(devSessions.title, f.search), likeEscaped(devSessions.description, f.search)));
+  if (f.date_from) conds.push(gte(devSessions.startedAt, new Date(dayBounds(f.date_from, actor).start).toISOString()));
+  if (f.date_to) conds.push(lt(devSessions.startedAt, new Date(dayBounds(f.date_to, actor).end).toISOString()));
+  return and(...conds);
+}
+
+export async function listSessions(
+  db: Db,
+  actor: Actor,
+  q: SessionFilters & { page_size: number; cursor?: string; ordering: string },
+  url: string,
+) {
+  const ordering = parseOrdering(SESSION_ORDERING, q.ordering);
+  const ks = keyset(ordering, devSessions.id, q.cursor);
+  const rows = await db
+    .select()
+    .from(devSessions)
+    .where(and(await sessionListWhere(db, actor, q), ks.where))
+    .orderBy(...ks.orderBy)
+    .limit(q.page_size + 1);
+  return toPage(rows, { pageSize: q.page_size, ordering, url, serialize: serializeSession });
+}
+
+export async function createSession(
+  db: Db,
+  actor: Actor,
+  input: { title: string; description: string; team?: number | null; started_at?: string },
+) {
+  if (input.team != null) await requireRole(db, actor, input.team, "write");
+  const [row] = await db
+    .insert(devSessions)
+    .values({
+      userId: actor.id,
+      teamId: input.team ?? null,
+      title: input.title,
+      description: input.description,
+      startedAt: input.started_at ?? nowIso(),
+    })
+    .returning();
+  return row!;
+}
+
+export async function sessionDetail(db: Db, session: SessionRow) {
+  const attached = await db
+    .select({ task: sessionTasks.taskId, role: sessionTasks.role, title: tasks.title })
+    .from(sessionTasks)
+    .innerJoin(tasks, eq(tasks.id, sessionTasks.taskId))
+    .where(eq(sessionTasks.sessionId, session.id))
+    .orderBy(asc(sessionTasks.id));
+  return { ...serializeSession(session), tasks: attached };
+}
+
+export async function getSession(db: Db, actor: Actor, id: number) {
+  return sessionDetail(db, await getReadableSession(db, actor, id));
+}
+
+export async function updateSession(db: Db, actor: Actor, id: number, input: { title?: string; description?: string }) {
+  await getOwnSession(db, actor, id);
+  const [row] = await db
+    .update(devSessions)
+    .set({ ...input, updatedAt: nowIso() })
+    .where(eq(devSessions.id, id))
+    .returning();
+  return sessionDetail(db, row!);
+}
+
+export async function deleteSession(db: Db, actor: Actor, id: number) {
+  await getOwnSession(db, actor, id);
+  // Switches, pauses, attached tasks and resource links go with it (ON DELETE CASCADE).
+  await db.delete(devSessions).where(eq(devSessions.id, id));
+}
+
+function checkAt(session: SessionRow, at: string, field: string) {
+  if (at < session.startedAt) throw invalid(field, "Must not be before the session's started_at.");
+}
+
+/** The instant of the latest pause or resume, so a new one cannot go back in time. */
+async function lastPauseEdge(db: Db, sessionId: number): Promise<string | undefined> {
+  const [row] = await db
+    .select({ edge: sql<string>`max(coalesce(${sessionPauses.resumedAt}, ${sessionPauses.pausedAt}))` })
+    .from(sessionPauses)
+    .where(eq(sessionPauses.sessionId, sessionId));
+  return row?.edge ?? undefined;
+}
+
+const transitionConflict = (from: string, action: string) =>
+  conflict(`Cannot ${action} a session that is ${from}.`);
+
+/** OPEN → PAUSED: the status change and the pause row in one batch, guarded by the status it started from. */
+export async function pauseSession(db: Db, actor: Actor, id: number, at = nowIso()) {
+  const s = await getOwnSession(db, actor, id);
+  if (s.status !== "OPEN") throw transitionConflict(s.status, "pause");
+  checkAt(s, at, "at");
+  const edge = await lastPauseEdge(db, id);
+  if (edge && at < edge) throw invalid("at", "Must not be before the session's last pause or resume.");
+  const [updated] = await db.batch([
+    db
+      .update(devSessions)
+      .set({ status: "PAUSED", updatedAt: nowIso() })
+      .where(and(eq(devSessions.id, id), eq(devSessions.status, "OPEN")))
+      .returning(),
+    db.insert(sessionPauses).values({
+      // NULL unless the guarded update above just happened: the NOT NULL constraint then aborts the batch.
+      sessionId: sql`(SELECT ${devSessions.id} FROM ${devSessions} WHERE ${devSessions.id} = ${id} AND ${devSessions.status} = 'PAUSED')`,
+      pausedAt: at,
+    }),
+  ]).catch(rethrowAsConflict("pause"));
+  if (!updated.length) throw transitionConflict("no longer OPEN", "pause");
+  return sessionDetail(db, updated[0]!);
+}
+
+export async function resumeSession(db: Db, actor: Actor, id: number, at = nowIso()) {
+  const s = await getOwnSession(db, actor, id);
+  if (s.status !== "PAUSED") throw transitionConflict(s.status, "resume");
+  const edge = await lastPauseEdge(db, id);
+  if (edge && at < edge) throw invalid("at", "Must not be before the pause it ends.");
+  const [updated] = await db.batch([
+    db
+      .update(devSessions)
+      .set({ status: "OPEN", updatedAt: nowIso() })
+      .where(and(eq(devSessions.id, id), eq(devSessions.status, "PAUSED")))
+      .returning(),
+    db
+      .update(sessionPauses)
+      .set({ resumedAt: at })
+      .where(and(eq(sessionPauses.sessionId, id), isNull(sessionPauses.resumedAt))),
+  ]);
+  if (!updated.length) throw transitionConflict("no longer PAUSED", "resume");
+  return sessionDetail(db, updated[0]!);
+}
+
+/** Focus summary of a stored session, up to `end` (its ended_at, or now while it runs). */
+export async function sessionFocus(db: Db, s: SessionRow, end: number) {
+  const [pauses, switches] = await Promise.all([
+    db.select().from(sessionPauses).where(eq(sessionPauses.sessionId, s.id)),
+    db.select({ at: contextSwitches.happenedAt }).from(contextSwitches).where(eq(contextSwitches.sessionId, s.id)),
+  ]);
+  return focusSummary({
+    start: Date.parse(s.startedAt),
+    end,
+    switches: switches.map((r) => Date.parse(r.at)),
+    pauses: pauses.map((p) => ({ from: Date.parse(p.pausedAt), to: p.resumedAt ? Date.parse(p.resumedAt) : null })),
+  });
+}
+
+/** OPEN or PAUSED → DONE: sets ended_at and total_focus_minutes (paused time excluded). */
+export async function closeSession(env: Bindings, db: Db, actor: Actor, id: number, endedAt = nowIso()) {
+  const s = await getOwnSession(db, actor, id);
+  if (s.status === "DONE") throw transitionConflict("DONE", "close");
+  if (endedAt < s.startedAt) throw invalid("ended_at", "Must not be before started_at.");
+  const focus = await sessionFocus(db, s, Date.parse(endedAt));
+  const [updated] = await db.batch([
+    db
+      .update(devSessions)
+      .set({ status: "DONE", endedAt, totalFocusMinutes: focus.focusMinutes, updatedAt: nowIso() })
+      .where(and(eq(devSessions.id, id), eq(devSessions.status, s.status)))
+      .returning(),
+    db
+      .update(sessionPauses)
+      .set({ resumedAt: endedAt })
+      .where(and(eq(sessionPauses.sessionId, id), isNull(sessionPauses.resumedAt))),
+  ]);
+  if (!updated.length) throw transitionConflict("no longer open", "close");
+  const detail = await sessionDetail(db, updated[0]!);
+  await eventPublisher(env).publish(channelsFor({ userId: s.userId, teamId: s.teamId }), "session.closed", detail);
+  return detail;
+}
+
+/**
+ * A task may join a session (attached, or as a switch's from/to) when the caller can see it and it is in
+ * the session's scope: a task of the session's team, or one of the caller's personal tasks.
+ */
+export async function taskInScope(db: Db, actor: Actor, session: SessionRow, taskId: number, field: string) {
+  const task = await getVisibleTask(db, actor, taskId);
+  const personalOfCaller = task.teamId === null && task.createdBy === actor.id;
+  if (!personalOfCaller && task.teamId !== session.teamId) {
+    throw invalid(field, "The task is not in this session's scope (the session's team, or your personal tasks).");
+  }
+  return task;
+}
+
+export async function attachTask(db: Db, actor: Actor, id: number, input: { task_id: number; role: "MAIN" | "SIDE" }) {
+  const s = await getOwnSession(db, actor, id);
+  await taskInScope(db, actor, s, input.task_id, "task_id");
+  const inserted = await db
+    .insert(sessionTasks)
+    .values({ sessionId: id, taskId: input.task_id, role: input.role })
+    .onConflictDoNothing()
+    .returning();
+  if (!inserted.length) throw conflict("This task is already attached to the session.");
+  return sessionDetail(db, s);
+}
+
+function rethrowAsConflict(action: string) {
+  return (err: unknown): never => {
+    if (/NOT NULL constraint failed/.test(String((err as Error)?.message) + String((err as Error)?.cause ?? ""))) {
+      throw transitionConflict("no longer in the right state", action);
+    }
+    throw err;
+  };
+}

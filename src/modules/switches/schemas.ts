@@ -1,0 +1,50 @@
+import { z } from "@hono/zod-openapi";
+import { SWITCH_REASONS, type contextSwitches } from "../../db/schema";
+import { Day, Id } from "../../platform/router";
+import { PastTimestamp } from "../sessions/schemas";
+
+export const CreateSwitchBody = z
+  .object({
+    dev_session: Id,
+    from_task: Id.nullable().optional(),
+    to_task: Id.nullable().optional(),
+    reason: z.enum(SWITCH_REASONS).default("OTHER"),
+    happened_at: PastTimestamp.optional().openapi({ description: "Defaults to now; inside the session." }),
+    note: z.string().max(2000).default(""),
+  })
+  .openapi("CreateContextSwitchRequest");
+
+export const SWITCH_FILTERS = z.object({
+  dev_session: Id.optional(),
+  reason: z.enum(SWITCH_REASONS).optional(),
+  date_from: Day.optional(),
+  date_to: Day.optional(),
+});
+
+export const ContextSwitch = z
+  .object({
+    id: z.number().int(),
+    dev_session: z.number().int(),
+    user: z.number().int(),
+    from_task: z.number().int().nullable(),
+    to_task: z.number().int().nullable(),
+    reason: z.enum(SWITCH_REASONS),
+    happened_at: z.string(),
+    note: z.string(),
+    created_at: z.string(),
+    updated_at: z.string(),
+  })
+  .openapi("ContextSwitch");
+
+export const serializeSwitch = (s: typeof contextSwitches.$inferSelect) => ({
+  id: s.id,
+  dev_session: s.sessionId,
+  user: s.userId,
+  from_task: s.fromTaskId,
+  to_task: s.toTaskId,
+  reason: s.reason,
+  happened_at: s.happenedAt,
+  note: s.note,
+  created_at: s.createdAt,
+  updated_at: s.updatedAt,
+});

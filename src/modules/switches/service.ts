@@ -1,0 +1,112 @@
+import type { z } from "@hono/zod-openapi";
+import { and, count, eq, gte, inArray, lt, max, sql } from "drizzle-orm";
+import { contextSwitches, devSessions } from "../../db/schema";
+import type { Actor, Db } from "../../env";
+import { conflict, invalid, notFound } from "../../platform/errors";
+import { keyset, parseOrdering, toPage, type OrderFields } from "../../platform/pagination";
+import { dayBounds } from "../../platform/time";
+import { taskInScope } from "../sessions/service";
+import { getOwnSession, readableSessions } from "../sessions/visibility";
+import { serializeSwitch, SWITCH_FILTERS, type CreateSwitchBody } from "./schemas";
+
+export const SWITCH_ORDERING: OrderFields = { happened_at: contextSwitches.happenedAt, created_at: contextSwitches.createdAt };
+
+/**
+ * The session's counters recomputed from its switch rows, in the same batch as the write that changed them:
+ * switch_count can never drift from the rows, whatever runs concurrently.
+ */
+function recountSwitches(db: Db, sessionId: number) {
+  const rows = db.select({ n: count() }).from(contextSwitches).where(eq(contextSwitches.sessionId, sessionId));
+  const last = db.select({ at: max(contextSwitches.happenedAt) }).from(contextSwitches).where(eq(contextSwitches.sessionId, sessionId));
+  return db
+    .update(devSessions)
+    .set({ switchCount: sql`(${rows})`, lastSwitchAt: sql`(${last})`, updatedAt: new Date().toISOString() })
+    .where(eq(devSessions.id, sessionId));
+}
+
+export async function createSwitch(db: Db, actor: Actor, input: z.infer<typeof CreateSwitchBody>) {
+  const session = await getOwnSession(db, actor, input.dev_session);
+  if (session.status === "DONE") throw conflict("This session is closed; it takes no new switches.");
+  const happenedAt = input.happened_at ?? new Date().toISOString();
+  if (happenedAt < session.startedAt) throw invalid("happened_at", "Must not be before the session's started_at.");
+  await Promise.all([
+    input.from_task != null ? taskInScope(db, actor, session, input.from_task, "from_task") : undefined,
+    input.to_task != null ? taskInScope(db, actor, session, input.to_task, "to_task") : undefined,
+  ]);
+  const [[row]] = await db
+    .batch([
+      db
+        .insert(contextSwitches)
+        .values({
+          // NULL (and so a failed batch) if the session was closed since it was read.
+          sessionId: sql`(SELECT ${devSessions.id} FROM ${devSessions} WHERE ${devSessions.id} = ${session.id} AND ${devSessions.status} != 'DONE')`,
+          userId: actor.id,
+          fromTaskId: input.from_task ?? null,
+          toTaskId: input.to_task ?? null,
+          reason: input.reason,
+          happenedAt,
+          note: input.note,
+        })
+        .returning(),
+      recountSwitches(db, session.id),
+    ])
+    .catch((err: unknown) => {
+      if (/NOT NULL constraint failed/.test(String((err as Error)?.message) + String((err as Error)?.cause ?? ""))) {
+        throw conflict("This session is closed; it takes no new switches.");
+      }
+      throw err;
+    });
+  return serializeSwitch(row!);
+}
+
+/** Switches of sessions the caller may read (their own; members' in teams they administer). */
+const readableSwitches = (db: Db, actor: Actor) =>
+  inArray(contextSwitches.sessionId, db.select({ id: devSessions.id }).from(devSessions).where(readableSessions(db, actor)));
+
+export async function getSwitch(db: Db, actor: Actor, id: number) {
+  const [row] = await db
+    .select()
+    .from(contextSwitches)
+    .where(and(eq(contextSwitches.id, id), readableSwitches(db, actor)))
+    .limit(1);
+  if (!row) throw notFound("Context switch");
+  return row;
+}
+
+export async function listSwitches(
+  db: Db,
+  actor: Actor,
+  q: z.infer<typeof SWITCH_FILTERS> & { page_size: number; cursor?: string; ordering: string },
+  url: string,
+) {
+  const ordering = parseOrdering(SWITCH_ORDERING, q.ordering);
+  const ks = keyset(ordering, contextSwitches.id, q.cursor);
+  const scope = q.dev_session
+    ? and(eq(contextSwitches.sessionId, q.dev_session), readableSwitches(db, actor))
+    : eq(contextSwitches.userId, actor.id);
+  const rows = await db
+    .select()
+    .from(contextSwitches)
+    .where(
+      and(
+        scope,
+        q.reason ? eq(contextSwitches.reason, q.reason) : undefined,
+        q.date_from ? gte(contextSwitches.happenedAt, new Date(dayBounds(q.date_from, actor).start).toISOString()) : undefined,
+        q.date_to ? lt(contextSwitches.happenedAt, new Date(dayBounds(q.date_to, actor).end).toISOString()) : undefined,
+        ks.where,
+      ),
+    )
+    .orderBy(...ks.orderBy)
+    .limit(q.page_size + 1);
+  return toPage(rows, { pageSize: q.page_size, ordering, url, serialize: serializeSwitch });
+}
+
+export async function deleteSwitch(db: Db, actor: Actor, id: number) {
+  const [row] = await db
+    .select()
+    .from(contextSwitches)
+    .where(and(eq(contextSwitches.id, id), eq(contextSwitches.userId, actor.id)))
+    .limit(1);
+  if (!row) throw notFound("Context switch");
+  await db.batch([db.delete(contextSwitches).where(eq(contextSwitches.id, id)), recountSwitches(db, row.sessionId)]);
+}
