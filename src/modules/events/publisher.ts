@@ -24,17 +24,19 @@ export interface EventPublisher {
   publish(channels: Channel[], type: EventType, data: unknown): Promise<void>;
 }
 
-/** Publishes to each channel's EventHub (implemented by the events module). */
+/** The EventHub Durable Object of a channel. */
+export function hubFor(env: Bindings, channel: Channel) {
+  return env.EVENT_HUB.get(env.EVENT_HUB.idFromName(channel));
+}
+
+/** Publishes to each channel's EventHub, which stores the event for replay and streams it to open clients. */
 export function eventPublisher(env: Bindings): EventPublisher {
   return {
     async publish(channels, type, data) {
       await Promise.all(
         channels.map(async (channel) => {
-          const hub = env.EVENT_HUB.get(env.EVENT_HUB.idFromName(channel)) as unknown as {
-            publish(e: { type: EventType; data: unknown }): Promise<unknown>;
-          };
           try {
-            await hub.publish({ type, data });
+            await hubFor(env, channel).publish({ type, data });
           } catch (err) {
             // Live events are best effort: the data is in D1 whatever happens to the stream.
             console.error(JSON.stringify({ level: "error", msg: "event publish failed", channel, type, error: String(err) }));
