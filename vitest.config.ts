@@ -18,6 +18,8 @@ export default defineConfig(async () => ({
     include: ["test/**/*.test.ts"],
     setupFiles: ["./test/setup.ts"],
     testTimeout: 30_000,
+    // Request log lines are printed for every request; show them only for failing tests.
+    silent: "passed-only",
     hookTimeout: 30_000,
   },
 }));

@@ -1,3 +1,65 @@
+import { asc, gt } from "drizzle-orm";
+import { drizzle } from "drizzle-orm/d1";
+import * as schema from "../../db/schema";
+import { users } from "../../db/schema";
 import type { Bindings } from "../../env";
+import { addDays, dayBounds, localDay, weekStartDay } from "../../platform/time";
+import type { ReportMessage } from "./consumer";
+import { prefsOf, type Prefs } from "./service";
 
-export async function runHourlyCron(_env: Bindings, _scheduledTime: number): Promise<void> {}
+export const CRON_USER_PAGE = 500;
+export const SEND_BATCH_MAX = 100;
+const HOUR = 3600_000;
+
+/**
+ * The reports due for a user at `at`: the DAILY report of the day that ended within the past hour
+ * (their local day, shifted by day_start_hour), and the WEEKLY one when that day closed their week.
+ */
+export function dueReports(prefs: Prefs, at: number): { type: "DAILY" | "WEEKLY"; day: string }[] {
+  const current = localDay(at, prefs);
+  const boundary = dayBounds(current, prefs).start; // when the previous day ended
+  if (!(boundary > at - HOUR && boundary <= at)) return [];
+  const ended = addDays(current, -1);
+  const due: { type: "DAILY" | "WEEKLY"; day: string }[] = [{ type: "DAILY", day: ended }];
+  if (weekStartDay(current, prefs.weekStart) === current) due.push({ type: "WEEKLY", day: ended });
+  return due;
+}
+
+/** Hourly: enqueue every due report, reading users page by page and sending in batches of ≤ 100. */
+export async function runHourlyCron(env: Bindings, scheduledTime: number): Promise<number> {
+  const db = drizzle(env.DB, { schema });
+  let afterId = 0;
+  let sent = 0;
+  let pending: { body: ReportMessage }[] = [];
+  const flush = async () => {
+    while (pending.length) {
+      const chunk = pending.splice(0, SEND_BATCH_MAX);
+      await env.REPORTS_QUEUE.sendBatch(chunk);
+      sent += chunk.length;
+    }
+  };
+  for (;;) {
+    const page = await db
+      .select({ id: users.id, timezone: users.timezone, dayStartHour: users.dayStartHour, weekStart: users.weekStart })
+      .from(users)
+      .where(gt(users.id, afterId))
+      .orderBy(asc(users.id))
+      .limit(CRON_USER_PAGE);
+    for (const u of page) {
+      let due: ReturnType<typeof dueReports> = [];
+      try {
+        due = dueReports(prefsOf(u), scheduledTime);
+      } catch (err) {
+        // One user's broken calendar must not stop everyone else's reports.
+        console.error(JSON.stringify({ level: "error", msg: "cron skipped user", user: u.id, error: String(err) }));
+      }
+      for (const r of due) pending.push({ body: { kind: "scheduled_report", userId: u.id, type: r.type, day: r.day } });
+      if (pending.length >= SEND_BATCH_MAX) await flush();
+    }
+    if (page.length < CRON_USER_PAGE) break;
+    afterId = page[page.length - 1]!.id;
+  }
+  await flush();
+  console.log(JSON.stringify({ level: "info", msg: "hourly cron", scheduled_time: new Date(scheduledTime).toISOString(), enqueued: sent }));
+  return sent;
+}

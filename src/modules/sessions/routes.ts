@@ -1,8 +1,20 @@
 import { createRoute, z } from "@hono/zod-openapi";
 import { commonErrors, writeErrors } from "../../platform/errors";
+import { exportFile, ExportFormatQuery } from "../../platform/export";
 import { listQuery, pageSchema } from "../../platform/pagination";
 import { bearer, createRouter, IdParam, jsonBody, jsonContent } from "../../platform/router";
-import { AtBody, AttachTaskBody, CloseBody, CreateSessionBody, Session, SessionDetail, SESSION_FILTERS, UpdateSessionBody } from "./schemas";
+import {
+  AtBody,
+  AttachTaskBody,
+  CloseBody,
+  CreateSessionBody,
+  serializeSession,
+  Session,
+  SESSION_CSV_COLUMNS,
+  SESSION_FILTERS,
+  SessionDetail,
+  UpdateSessionBody,
+} from "./schemas";
 import * as svc from "./service";
 
 const tags = ["sessions"];
@@ -14,6 +26,11 @@ const list = createRoute({
   summary: "Your sessions; with ?team= a team ADMIN/OWNER sees every member's sessions in that team",
   request: { query: SessionListQuery },
   responses: { 200: jsonContent(pageSchema(Session, "DevSessionPage"), "Sessions."), ...commonErrors },
+});
+const exportRoute = createRoute({
+  method: "get", path: "/export", tags, security: bearer, summary: "Every matching session as CSV or JSON (streamed)",
+  request: { query: SessionListQuery.omit({ page_size: true, cursor: true }).extend(ExportFormatQuery.shape) },
+  responses: { 200: { description: "A file download (text/csv or application/json)." }, ...commonErrors },
 });
 const create = createRoute({
   method: "post", path: "/", tags, security: bearer, summary: "Open a session (personal, or in a team as MEMBER+)",
@@ -53,6 +70,12 @@ const attach = createRoute({
 
 export const sessionsRouter = createRouter()
   .openapi(list, async (c) => c.json(await svc.listSessions(c.var.db, c.var.actor, c.req.valid("query"), c.req.url), 200))
+  .openapi(exportRoute, async (c) => {
+    const q = c.req.valid("query");
+    const { pages } = await svc.sessionPages(c.var.db, c.var.actor, q);
+    const file = await exportFile({ filename: "sessions", format: q.format, fetchPage: pages, serialize: serializeSession, columns: SESSION_CSV_COLUMNS });
+    return c.body(file.body, 200, file.headers);
+  })
   .openapi(create, async (c) => {
     const row = await svc.createSession(c.var.db, c.var.actor, c.req.valid("json"));
     return c.json(await svc.sessionDetail(c.var.db, row), 201);

@@ -3,6 +3,7 @@ import { and, asc, eq, gte, isNull, like, lt, or, sql, type SQL } from "drizzle-
 import { contextSwitches, devSessions, sessionPauses, sessionTasks, tasks } from "../../db/schema";
 import type { Actor, Bindings, Db } from "../../env";
 import { conflict, invalid } from "../../platform/errors";
+import { keysetPages } from "../../platform/export";
 import { keyset, parseOrdering, toPage, type OrderFields } from "../../platform/pagination";
 import { dayBounds } from "../../platform/time";
 import { channelsFor, eventPublisher } from "../events/publisher";
@@ -50,21 +51,25 @@ export async function sessionListWhere(db: Db, actor: Actor, f: SessionFilters):
   return and(...conds);
 }
 
+/** The keyset query behind both the list and the export. */
+export async function sessionPages(db: Db, actor: Actor, f: SessionFilters & { ordering: string }) {
+  const ordering = parseOrdering(SESSION_ORDERING, f.ordering);
+  const where = await sessionListWhere(db, actor, f);
+  const query = (cursor: string | undefined, limit: number) => {
+    const ks = keyset(ordering, devSessions.id, cursor);
+    return db.select().from(devSessions).where(and(where, ks.where)).orderBy(...ks.orderBy).limit(limit);
+  };
+  return { ordering, query, pages: keysetPages(ordering, query) };
+}
+
 export async function listSessions(
   db: Db,
   actor: Actor,
   q: SessionFilters & { page_size: number; cursor?: string; ordering: string },
   url: string,
 ) {
-  const ordering = parseOrdering(SESSION_ORDERING, q.ordering);
-  const ks = keyset(ordering, devSessions.id, q.cursor);
-  const rows = await db
-    .select()
-    .from(devSessions)
-    .where(and(await sessionListWhere(db, actor, q), ks.where))
-    .orderBy(...ks.orderBy)
-    .limit(q.page_size + 1);
-  return toPage(rows, { pageSize: q.page_size, ordering, url, serialize: serializeSession });
+  const { ordering, query } = await sessionPages(db, actor, q);
+  return toPage(await query(q.cursor, q.page_size + 1), { pageSize: q.page_size, ordering, url, serialize: serializeSession });
 }
 
 export async function createSession(

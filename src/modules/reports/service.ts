@@ -1,0 +1,223 @@
+import { and, eq, gte, inArray, lt, notInArray, type SQL } from "drizzle-orm";
+import { contextSwitches, devSessions, insights, reports, sessionPauses, sessionTasks, tasks } from "../../db/schema";
+import type { Bindings, Db } from "../../env";
+import { addDays, dayBounds, iso, localDay, weekStartDay } from "../../platform/time";
+import { channelsFor, eventPublisher } from "../events/publisher";
+import { deriveInsights } from "../insights/rules";
+import { serializeInsight } from "../insights/schemas";
+import { change, computeTotals, summarize, type SessionInput, type TaskInput } from "./metrics";
+import { serializeReport } from "./schemas";
+
+export type ReportOwner = { kind: "user"; id: number } | { kind: "team"; id: number };
+export const ownerKey = (o: ReportOwner) => `${o.kind}:${o.id}`;
+
+/** How days are cut: the requesting user's time zone, day start hour and week start (team reports too). */
+export interface Prefs {
+  timezone: string;
+  dayStartHour: number;
+  weekStart: "MON" | "SUN";
+}
+
+export const prefsOf = (u: { timezone: string; dayStartHour: number; weekStart: "MON" | "SUN" }): Prefs => ({
+  timezone: u.timezone,
+  dayStartHour: u.dayStartHour,
+  weekStart: u.weekStart,
+});
+
+interface PeriodData {
+  sessions: (SessionInput & { day: string })[];
+  tasks: TaskInput[];
+}
+
+/**
+ * Everything a report aggregates for [from, to): the owner's sessions that started then, with their
+ * switches, pauses and attached tasks — four indexed queries in one D1 round trip.
+ */
+async function loadPeriod(db: Db, owner: ReportOwner, prefs: Prefs, from: number, to: number, now: number): Promise<PeriodData> {
+  const inPeriod = and(
+    owner.kind === "user" ? eq(devSessions.userId, owner.id) : eq(devSessions.teamId, owner.id),
+    gte(devSessions.startedAt, iso(from)),
+    lt(devSessions.startedAt, iso(to)),
+  );
+  const ids = db.select({ id: devSessions.id }).from(devSessions).where(inPeriod);
+  const [sessionRows, switchRows, pauseRows, taskRows] = await db.batch([
+    db.select().from(devSessions).where(inPeriod),
+    db
+      .select({
+        sessionId: contextSwitches.sessionId,
+        at: contextSwitches.happenedAt,
+        reason: contextSwitches.reason,
+        fromTask: contextSwitches.fromTaskId,
+        toTask: contextSwitches.toTaskId,
+      })
+      .from(contextSwitches)
+      .where(inArray(contextSwitches.sessionId, ids)),
+    db.select().from(sessionPauses).where(inArray(sessionPauses.sessionId, ids)),
+    db
+      .select({ sessionId: sessionTasks.sessionId, id: tasks.id, title: tasks.title, type: tasks.type })
+      .from(sessionTasks)
+      .innerJoin(tasks, eq(tasks.id, sessionTasks.taskId))
+      .where(inArray(sessionTasks.sessionId, ids)),
+  ]);
+  const group = <T extends { sessionId: number }>(rows: T[]) => {
+    const m = new Map<number, T[]>();
+    for (const r of rows) m.set(r.sessionId, [...(m.get(r.sessionId) ?? []), r]);
+    return m;
+  };
+  const switchesBy = group(switchRows);
+  const pausesBy = group(pauseRows);
+  const sessions = sessionRows.map((s) => {
+    const startedAt = Date.parse(s.startedAt);
+    return {
+      id: s.id,
+      title: s.title,
+      status: s.status,
+      startedAt,
+      day: localDay(startedAt, prefs),
+      end: s.endedAt ? Date.parse(s.endedAt) : Math.max(now, startedAt),
+      pauses: (pausesBy.get(s.id) ?? []).map((p) => ({ from: Date.parse(p.pausedAt), to: p.resumedAt ? Date.parse(p.resumedAt) : null })),
+      switches: (switchesBy.get(s.id) ?? []).map((w) => ({ at: Date.parse(w.at), reason: w.reason, fromTask: w.fromTask, toTask: w.toTask })),
+    };
+  });
+  sessions.sort((a, b) => a.startedAt - b.startedAt || a.id - b.id);
+  const byTask = new Map<number, TaskInput>();
+  for (const t of taskRows) {
+    const entry = byTask.get(t.id) ?? { id: t.id, title: t.title, type: t.type, sessionIds: [] };
+    entry.sessionIds.push(t.sessionId);
+    byTask.set(t.id, entry);
+  }
+  return { sessions, tasks: [...byTask.values()] };
+}
+
+/** The subset of a period's data for some of its sessions. */
+function subset(data: PeriodData, keep: (s: PeriodData["sessions"][number]) => boolean) {
+  const sessions = data.sessions.filter(keep);
+  const ids = new Set(sessions.map((s) => s.id));
+  const tasksIn = data.tasks
+    .map((t) => ({ ...t, sessionIds: t.sessionIds.filter((id) => ids.has(id)) }))
+    .filter((t) => t.sessionIds.length > 0);
+  return computeTotals(sessions, tasksIn);
+}
+
+const subjectOf = (owner: ReportOwner) => (owner.kind === "user" ? "You" : "The team");
+
+export function dailyPayload(data: PeriodData, day: string, prefs: Prefs, owner: ReportOwner) {
+  const { totals, lines } = subset(data, () => true);
+  return {
+    payload: { date: day, timezone: prefs.timezone, sessions: lines, totals },
+    summary: summarize(subjectOf(owner), `on ${day}`, totals),
+  };
+}
+
+async function upsertReport(
+  db: Db,
+  owner: ReportOwner,
+  type: "DAILY" | "WEEKLY",
+  periodStart: string,
+  periodEnd: string,
+  prefs: Prefs,
+  content: { payload: unknown; summary: string },
+) {
+  const now = new Date().toISOString();
+  const [row] = await db
+    .insert(reports)
+    .values({
+      type,
+      userId: owner.kind === "user" ? owner.id : null,
+      teamId: owner.kind === "team" ? owner.id : null,
+      ownerKey: ownerKey(owner),
+      periodStart,
+      periodEnd,
+      timezone: prefs.timezone,
+      payload: content.payload,
+      summary: content.summary,
+    })
+    // One report per (owner, type, period): generating again replaces it in place, keeping its id.
+    .onConflictDoUpdate({
+      target: [reports.ownerKey, reports.type, reports.periodStart],
+      set: { periodEnd, timezone: prefs.timezone, payload: content.payload, summary: content.summary, updatedAt: now },
+    })
+    .returning();
+  return row!;
+}
+
+export type ReportRow = typeof reports.$inferSelect;
+
+export async function generateDaily(env: Bindings, db: Db, owner: ReportOwner, prefs: Prefs, day: string, now = Date.now()) {
+  const { start, end } = dayBounds(day, prefs);
+  const data = await loadPeriod(db, owner, prefs, start, end, now);
+  const report = await upsertReport(db, owner, "DAILY", day, day, prefs, dailyPayload(data, day, prefs, owner));
+  await eventPublisher(env).publish(channelsFor({ userId: report.userId, teamId: report.teamId }), "report.created", serializeReport(report));
+  return report;
+}
+
+export async function generateWeekly(env: Bindings, db: Db, owner: ReportOwner, prefs: Prefs, weekOf: string, now = Date.now()) {
+  const first = weekStartDay(weekOf, prefs.weekStart);
+  const prevFirst = addDays(first, -7);
+  const last = addDays(first, 6);
+  // This week and the one before, in one load.
+  const data = await loadPeriod(db, owner, prefs, dayBounds(prevFirst, prefs).start, dayBounds(last, prefs).end, now);
+  const thisWeek = (s: { day: string }) => s.day >= first && s.day <= last;
+  const current = subset(data, thisWeek);
+  const previous = subset(data, (s) => s.day >= prevFirst && s.day < first);
+  const days = Array.from({ length: 7 }, (_, i) => {
+    const date = addDays(first, i);
+    const { totals } = subset(data, (s) => s.day === date);
+    return { date, sessions: totals.sessions, focus_minutes: totals.focus_minutes, switches: totals.switches, interrupts: totals.interrupts, deep_work_blocks: totals.deep_work_blocks };
+  });
+  const payload = {
+    week_start: first,
+    week_end: last,
+    timezone: prefs.timezone,
+    sessions: current.lines,
+    totals: current.totals,
+    days,
+    previous_week: { week_start: prevFirst, totals: previous.totals },
+    change: change(current.totals, previous.totals),
+  };
+  const summary = summarize(subjectOf(owner), `in the week of ${first}`, current.totals);
+  const report = await upsertReport(db, owner, "WEEKLY", first, last, prefs, { payload, summary });
+  await eventPublisher(env).publish(channelsFor({ userId: report.userId, teamId: report.teamId }), "report.created", serializeReport(report));
+  return report;
+}
+
+/**
+ * Insights of a daily report, derived from its stored totals: one per (report, code), replaced on
+ * regeneration — codes that no longer apply are removed in the same batch.
+ */
+export async function generateInsights(env: Bindings, db: Db, report: ReportRow) {
+  if (report.type !== "DAILY") return [];
+  const totals = (report.payload as ReturnType<typeof dailyPayload>["payload"]).totals;
+  const drafts = deriveInsights(totals);
+  const codes = drafts.map((d) => d.code);
+  const now = new Date().toISOString();
+  const upserts = drafts.map((d) =>
+    db
+      .insert(insights)
+      .values({
+        userId: report.userId,
+        teamId: report.teamId,
+        ownerKey: report.ownerKey,
+        reportId: report.id,
+        code: d.code,
+        level: d.level,
+        message: d.message,
+        meta: d.meta,
+        periodStart: report.periodStart,
+      })
+      .onConflictDoUpdate({
+        target: [insights.reportId, insights.code],
+        set: { level: d.level, message: d.message, meta: d.meta, updatedAt: now },
+      })
+      .returning(),
+  );
+  const cleanup: SQL | undefined = codes.length ? notInArray(insights.code, codes) : undefined;
+  const [, ...results] = await db.batch([db.delete(insights).where(and(eq(insights.reportId, report.id), cleanup)), ...upserts]);
+  const rows = results.map((r) => r[0]!);
+  const publisher = eventPublisher(env);
+  await Promise.all(rows.map((r) => publisher.publish(channelsFor({ userId: r.userId, teamId: r.teamId }), "insight.created", serializeInsight(r))));
+  return rows;
+}
+
+/** Today in the user's calendar (their time zone and day start hour). */
+export const today = (prefs: Prefs, now = Date.now()) => localDay(now, prefs);
