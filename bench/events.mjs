@@ -1,0 +1,283 @@
+#!/usr/bin/env node
+// `npm run bench:events`: fan-out benchmark of one team's EventHub, end to end over loopback HTTP.
+//
+// Starts its own `wrangler dev` (via `npm run dev`) on a free 127.0.0.1 port with a throwaway
+// persistence directory and the dev-only publish route enabled (`--var ENABLE_BENCH_ROUTES:true`),
+// registers a user and a team, opens CLIENTS SSE streams on the team, publishes EVENTS events one
+// after the other through POST /api/events/_bench_publish, and measures, for every (client, event),
+// the time from the start of the publish request to the frame's arrival. It checks that every client
+// got every event, in order, exactly once, then writes bench/events-results.md.
+// Everything it starts runs in its own process group, killed at the end, on error, on Ctrl-C and on timeout.
+//
+// The server runs from a snapshot of the sources taken at start (the working tree by default, or the
+// last commit with BENCH_SOURCE=head), so edits made while it runs neither reload wrangler dev —
+// a reload restarts the hub and ends every stream — nor change what is being measured.
+import { execFileSync, spawn } from "node:child_process";
+import { cpSync, createWriteStream, mkdirSync, mkdtempSync, readFileSync, rmSync, symlinkSync, writeFileSync } from "node:fs";
+import http from "node:http";
+import net from "node:net";
+import os from "node:os";
+import path from "node:path";
+import { fileURLToPath } from "node:url";
+
+const CLIENTS = 200;
+const EVENTS = 100;
+const HOST = "127.0.0.1";
+const STARTUP_TIMEOUT_MS = 120_000;
+const DELIVERY_TIMEOUT_MS = 30_000;
+const TOTAL_TIMEOUT_MS = 240_000;
+
+const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "..");
+const resultsFile = path.join(root, "bench", "events-results.md");
+
+function freePort() {
+  return new Promise((resolve, reject) => {
+    const srv = net.createServer();
+    srv.once("error", reject);
+    srv.listen(0, HOST, () => {
+      const { port } = srv.address();
+      srv.close(() => resolve(port));
+    });
+  });
+}
+
+const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
+const quantile = (sorted, q) => sorted[Math.min(sorted.length - 1, Math.max(0, Math.ceil(q * sorted.length) - 1))];
+const ms = (v) => `${v.toFixed(1)} ms`;
+
+let server = null;
+let logPath = "";
+const streams = [];
+
+function stopServer() {
+  for (const s of streams) s.req.destroy();
+  if (server && server.exitCode === null && server.signalCode === null) {
+    try {
+      process.kill(-server.pid, "SIGTERM"); // the whole group: npm, scripts/dev.mjs, wrangler, workerd
+    } catch {
+      /* already gone */
+    }
+  }
+}
+
+const SNAPSHOT = ["src", "migrations", "scripts", "wrangler.toml", "package.json", "tsconfig.json"];
+
+/** A copy of what `npm run dev` needs, with node_modules linked, in `dir`. */
+function snapshotSources(dir) {
+  mkdirSync(dir);
+  if (process.env.BENCH_SOURCE === "head") {
+    const tar = execFileSync("git", ["archive", "--format=tar", "HEAD", ...SNAPSHOT], { cwd: root, maxBuffer: 256 * 1024 * 1024 });
+    execFileSync("tar", ["-x", "-C", dir], { input: tar });
+  } else {
+    for (const entry of SNAPSHOT) cpSync(path.join(root, entry), path.join(dir, entry), { recursive: true });
+  }
+  symlinkSync(path.join(root, "node_modules"), path.join(dir, "node_modules"), "dir");
+  return dir;
+}
+
+async function startServer(port, inspectorPort, persistDir) {
+  const cwd = snapshotSources(path.join(persistDir, "app"));
+  logPath = path.join(persistDir, "wrangler-dev.log");
+  const log = createWriteStream(logPath);
+  const args = [
+    "run", "dev", "--",
+    "--ip", HOST,
+    "--port", String(port),
+    "--inspector-port", String(inspectorPort),
+    "--persist-to", path.join(persistDir, "state"),
+    "--var", "ENABLE_BENCH_ROUTES:true",
+  ];
+  server = spawn("npm", args, {
+    cwd,
+    detached: true,
+    stdio: ["ignore", "pipe", "pipe"],
+    env: { ...process.env, CI: "true", WRANGLER_SEND_METRICS: "false", NO_COLOR: "1" },
+  });
+  server.stdout.pipe(log);
+  server.stderr.pipe(log);
+  const base = `http://${HOST}:${port}`;
+  const deadline = Date.now() + STARTUP_TIMEOUT_MS;
+  while (Date.now() < deadline) {
+    if (server.exitCode !== null) throw new Error(`wrangler dev exited with ${server.exitCode}; see ${logPath}`);
+    try {
+      const res = await fetch(`${base}/api/health/`);
+      if (res.ok) return base;
+    } catch {
+      /* not listening yet */
+    }
+    await sleep(250);
+  }
+  throw new Error(`wrangler dev did not answer within ${STARTUP_TIMEOUT_MS} ms; see ${logPath}`);
+}
+
+async function call(base, method, p, token, body) {
+  const res = await fetch(base + p, {
+    method,
+    headers: { "Content-Type": "application/json", ...(token ? { Authorization: `Bearer ${token}` } : {}) },
+    body: body === undefined ? undefined : JSON.stringify(body),
+  });
+  const text = await res.text();
+  if (!res.ok) throw new Error(`${method} ${p} → ${res.status} ${text}`);
+  return JSON.parse(text);
+}
+
+/** One SSE client on a raw HTTP connection; records each event's id, n and arrival time. */
+function openStream(base, p, token, agent) {
+  return new Promise((resolve, reject) => {
+    const url = new URL(base + p);
+    const state = { events: [], opened: false, req: null, error: null };
+    const req = http.get(
+      { host: url.hostname, port: url.port, path: url.pathname + url.search, agent, headers: { Authorization: `Bearer ${token}`, Accept: "text/event-stream" } },
+      (res) => {
+        if (res.statusCode !== 200) {
+          reject(new Error(`stream → ${res.statusCode}`));
+          res.resume();
+          return;
+        }
+        res.setEncoding("utf8");
+        let buffer = "";
+        res.on("data", (chunk) => {
+          const now = performance.now();
+          buffer += chunk;
+          let end;
+          while ((end = buffer.indexOf("\n\n")) >= 0) {
+            const block = buffer.slice(0, end);
+            buffer = buffer.slice(end + 2);
+            const f = {};
+            for (const line of block.split("\n")) {
+              const i = line.indexOf(":");
+              if (i > 0) f[line.slice(0, i)] = line.slice(i + 1).replace(/^ /, "");
+            }
+            if (f.event === "insights" && !state.opened) {
+              state.opened = true;
+              resolve(state);
+            } else if (f.event && f.event !== "reports" && f.data) {
+              state.events.push({ id: Number(f.id), n: JSON.parse(f.data).n, at: now });
+            }
+          }
+        });
+        res.on("error", (e) => (state.error = e));
+      },
+    );
+    req.on("error", (e) => (state.opened ? (state.error = e) : reject(e)));
+    state.req = req;
+    streams.push(state);
+  });
+}
+
+async function main() {
+  const [port, inspectorPort] = [await freePort(), await freePort()];
+  const persistDir = mkdtempSync(path.join(os.tmpdir(), "devfocus-bench-events-"));
+  const t0 = performance.now();
+  const base = await startServer(port, inspectorPort, persistDir);
+  const startupMs = performance.now() - t0;
+  console.log(`wrangler dev up at ${base} in ${ms(startupMs)}`);
+
+  const email = `bench-${Date.now()}@example.com`;
+  const { token } = await call(base, "POST", "/api/auth/register/", null, { email, password: "bench password 123" });
+  const team = await call(base, "POST", "/api/teams/", token, { name: "Bench Team" });
+
+  const agent = new http.Agent({ keepAlive: false, maxSockets: Infinity });
+  const c0 = performance.now();
+  const clients = await Promise.all(
+    Array.from({ length: CLIENTS }, () => openStream(base, `/api/events/stream/?team=${team.id}`, token, agent)),
+  );
+  const connectMs = performance.now() - c0;
+  console.log(`${CLIENTS} streams open in ${ms(connectMs)}`);
+
+  const sentAt = new Map();
+  const publishMs = [];
+  const p0 = performance.now();
+  for (let n = 1; n <= EVENTS; n++) {
+    const start = performance.now();
+    sentAt.set(n, start);
+    await call(base, "POST", "/api/events/_bench_publish", token, { team: team.id, type: "report.created", data: { n } });
+    publishMs.push(performance.now() - start);
+  }
+  const publishAllMs = performance.now() - p0;
+
+  const deadline = Date.now() + DELIVERY_TIMEOUT_MS;
+  while (clients.some((c) => c.events.length < EVENTS) && Date.now() < deadline) await sleep(20);
+  const deliveredAllMs = performance.now() - p0;
+
+  // Every client: exactly EVENTS events, n = 1..EVENTS in order, ids strictly increasing.
+  const problems = [];
+  const latencies = [];
+  clients.forEach((c, i) => {
+    if (c.error) problems.push(`client ${i}: ${c.error.message}`);
+    if (c.events.length !== EVENTS) problems.push(`client ${i}: received ${c.events.length} of ${EVENTS}`);
+    c.events.forEach((e, k) => {
+      if (e.n !== k + 1) problems.push(`client ${i}: event #${k + 1} carried n=${e.n}`);
+      if (k > 0 && e.id <= c.events[k - 1].id) problems.push(`client ${i}: id ${e.id} after ${c.events[k - 1].id}`);
+      latencies.push(e.at - sentAt.get(e.n));
+    });
+  });
+  latencies.sort((a, b) => a - b);
+  publishMs.sort((a, b) => a - b);
+  const allInOrder = problems.length === 0;
+
+  const wranglerVersion = JSON.parse(readFileSync(path.join(root, "node_modules", "wrangler", "package.json"), "utf8")).version;
+  const cpu = os.cpus()[0]?.model ?? "unknown CPU";
+  const lines = [
+    "# EventHub fan-out benchmark",
+    "",
+    `Run ${new Date().toISOString()} by \`npm run bench:events\` (bench/events.mjs): local \`wrangler dev\` ${wranglerVersion},`,
+    `Node ${process.version}, ${os.cpus().length} × ${cpu}, loopback HTTP; sources: ${process.env.BENCH_SOURCE === "head" ? "HEAD" : "working tree"}. One team hub, ${CLIENTS} SSE clients,`,
+    `${EVENTS} events published one after another through the dev-only publish route.`,
+    "Latency = from the start of the publish request to the frame's arrival at a client, over every (client, event) pair.",
+    "",
+    "| measure | value |",
+    "|---|---|",
+    `| clients × events | ${CLIENTS} × ${EVENTS} = ${CLIENTS * EVENTS} deliveries |`,
+    `| deliveries received | ${latencies.length} |`,
+    `| every client got all ${EVENTS}, in order, none twice | ${allInOrder ? "yes" : "**no**"} |`,
+    `| delivery latency, median | ${ms(quantile(latencies, 0.5) ?? NaN)} |`,
+    `| delivery latency, p99 | ${ms(quantile(latencies, 0.99) ?? NaN)} |`,
+    `| delivery latency, max | ${ms(latencies.at(-1) ?? NaN)} |`,
+    `| publish request (round trip), median / p99 | ${ms(quantile(publishMs, 0.5))} / ${ms(quantile(publishMs, 0.99))} |`,
+    `| all ${EVENTS} published in | ${ms(publishAllMs)} |`,
+    `| all delivered to all clients in | ${ms(deliveredAllMs)} |`,
+    `| ${CLIENTS} streams opened (concurrently) in | ${ms(connectMs)} |`,
+    "",
+    ...(allInOrder ? [] : ["Problems (first 20):", "", ...problems.slice(0, 20).map((p) => `- ${p}`), ""]),
+  ];
+  const report = lines.join("\n");
+  writeFileSync(resultsFile, report);
+  console.log(`\n${report}\nWritten to ${path.relative(root, resultsFile)}`);
+  stopServer();
+  await sleep(500);
+  if (allInOrder) rmSync(persistDir, { recursive: true, force: true });
+  else console.log(`wrangler dev log kept at ${logPath}`);
+  return allInOrder ? 0 : 1;
+}
+
+const watchdog = setTimeout(() => {
+  console.error(`bench:events exceeded ${TOTAL_TIMEOUT_MS} ms; stopping`);
+  stopServer();
+  process.exit(2);
+}, TOTAL_TIMEOUT_MS);
+for (const sig of ["SIGINT", "SIGTERM", "SIGHUP"]) {
+  process.on(sig, () => {
+    stopServer();
+    process.exit(130);
+  });
+}
+
+main()
+  .then((code) => {
+    clearTimeout(watchdog);
+    process.exit(code);
+  })
+  .catch((err) => {
+    console.error(err instanceof Error ? err.message : err);
+    if (logPath) {
+      try {
+        console.error(`--- last lines of ${logPath} ---\n${readFileSync(logPath, "utf8").split("\n").slice(-30).join("\n")}`);
+      } catch {
+        /* no log */
+      }
+    }
+    stopServer();
+    clearTimeout(watchdog);
+    process.exit(1);
+  });
