@@ -28,7 +28,7 @@ export function listQuery<F extends OrderFields>(fields: F, defaultOrdering: str
       description: `Rows per page (1–${MAX_PAGE_SIZE}).`,
       example: DEFAULT_PAGE_SIZE,
     }),
-    cursor: z.string().max(512).optional().openapi({ description: "Opaque cursor from a previous page's `next`." }),
+    cursor: z.string().max(2048).optional().openapi({ description: "Opaque cursor from a previous page's `next`." }),
     ordering: z
       .enum(allowed)
       .default(defaultOrdering)
@@ -58,7 +58,8 @@ const sortExpr = (col: SQLiteColumn): SQL => (col.notNull ? sql`${col}` : sql`co
 function decodeCursor(raw: string, ordering: Ordering): Cursor {
   let parsed: unknown;
   try {
-    parsed = JSON.parse(atob(raw.replace(/-/g, "+").replace(/_/g, "/")));
+    const bytes = Uint8Array.from(atob(raw.replace(/-/g, "+").replace(/_/g, "/")), (ch) => ch.charCodeAt(0));
+    parsed = JSON.parse(new TextDecoder("utf-8", { fatal: true, ignoreBOM: false }).decode(bytes));
   } catch {
     throw invalid("cursor", "Malformed cursor.");
   }
@@ -77,7 +78,9 @@ function decodeCursor(raw: string, ordering: Ordering): Cursor {
 }
 
 function encodeCursor(c: Cursor): string {
-  return btoa(JSON.stringify(c)).replace(/\+/g, "-").replace(/\//g, "_").replace(/=+$/, "");
+  // Through UTF-8 bytes: btoa alone throws on any value outside Latin-1 (a title with an emoji).
+  const bytes = new TextEncoder().encode(JSON.stringify(c));
+  return btoa(String.fromCharCode(...bytes)).replace(/\+/g, "-").replace(/\//g, "_").replace(/=+$/, "");
 }
 
 /**
@@ -119,6 +122,45 @@ export function toPage<R extends { id: number }, T>(
     next = url.toString();
   }
   return { results: pageRows.map(opts.serialize), next };
+}
+
+/** The cursor that continues after `row`: for callers that page without a URL (exports). */
+export function cursorAfter(row: { id: number }, ordering: Ordering): string {
+  const v = (row as Record<string, unknown>)[ordering.prop];
+  return encodeCursor({ o: ordering.raw, v: (v ?? "") as CursorValue, id: row.id });
+}
+
+// SQLite compares text as UTF-8 bytes (code point order); JS `<` compares UTF-16 units. Remapping the
+// units makes them agree: surrogates (code points above U+FFFF) must sort after U+E000–U+FFFF.
+const unitRank = (u: number) => (u >= 0xe000 ? u - 0x800 : u >= 0xd800 ? u + 0x2000 : u);
+function compareText(a: string, b: string): number {
+  const n = Math.min(a.length, b.length);
+  for (let i = 0; i < n; i++) {
+    const x = a.charCodeAt(i);
+    const y = b.charCodeAt(i);
+    if (x !== y) return unitRank(x) - unitRank(y);
+  }
+  return a.length - b.length;
+}
+
+/**
+ * Merges rows fetched by several keyset queries over disjoint scopes (each already in `ordering`,
+ * each limited to `limit`) into the first `limit` rows of their union, in the same order as SQL.
+ */
+export function mergeOrdered<R extends { id: number }>(arms: R[][], ordering: Ordering, limit: number): R[] {
+  if (arms.length === 1) return arms[0]!.slice(0, limit);
+  const sign = ordering.descending ? -1 : 1;
+  const value = (r: R) => (r as Record<string, unknown>)[ordering.prop] ?? "";
+  return arms
+    .flat()
+    .sort((a, b) => {
+      const va = value(a);
+      const vb = value(b);
+      const byValue =
+        typeof va === "number" && typeof vb === "number" ? va - vb : compareText(String(va), String(vb));
+      return sign * (byValue || a.id - b.id);
+    })
+    .slice(0, limit);
 }
 
 export function pageSchema<T extends z.ZodType>(item: T, name: string) {

@@ -1,0 +1,189 @@
+import type { z } from "@hono/zod-openapi";
+import { and, eq, isNull, or, sql, type SQL } from "drizzle-orm";
+import type { SQLiteColumn } from "drizzle-orm/sqlite-core";
+import { tasks } from "../../db/schema";
+import type { Actor, Db } from "../../env";
+import { forbidden, notFound } from "../../platform/errors";
+import { exportFile, keysetPages } from "../../platform/export";
+import { keyset, mergeOrdered, parseOrdering, toPage, type Ordering } from "../../platform/pagination";
+import { atLeast, requireRole, TEAM_ACTIONS, teamIdsOf } from "../teams/access";
+import {
+  serializeTask,
+  TASK_CSV_COLUMNS,
+  TASK_ORDERING,
+  type CreateTaskBody,
+  type TaskFilters,
+  type TaskListQuery,
+  type UpdateTaskBody,
+} from "./schemas";
+import { getVisibleTask, visibleTasks } from "./visibility";
+
+export type TaskRow = typeof tasks.$inferSelect;
+
+/**
+ * A scope the caller may read tasks in: null for their personal tasks, or a team id.
+ *
+ * Lists run one keyset query per scope (in one D1 batch) and merge them, instead of one query with
+ * `team_id IN (…) OR (personal)`: SQLite answers that OR with a multi-index union and a sort of every
+ * visible row on every page, while each per-scope query walks an index in order and stops after one page.
+ */
+export type TaskScope = number | null;
+
+/** The scopes a list covers: one team (the caller must be a member, else 404), or personal + every team. */
+export async function taskScopes(db: Db, actor: Actor, team?: number): Promise<TaskScope[]> {
+  if (team !== undefined) {
+    await requireRole(db, actor, team, "read");
+    return [team];
+  }
+  const teamIds = await teamIdsOf(db, actor.id);
+  return [null, ...teamIds.map((t) => t.id)];
+}
+
+const scopeCondition = (actor: Actor, scope: TaskScope): SQL =>
+  scope === null ? and(isNull(tasks.teamId), eq(tasks.createdBy, actor.id))! : eq(tasks.teamId, scope);
+
+/** Case-insensitive substring test (SQLite's lower() folds ASCII). instr, unlike LIKE, needs no escaping and has no pattern-length limit. */
+export const contains = (column: SQLiteColumn, needle: string) =>
+  sql`instr(lower(${column}), lower(${needle})) > 0`;
+
+function filterConditions(f: TaskFilters): (SQL | undefined)[] {
+  return [
+    f.type ? eq(tasks.type, f.type) : undefined,
+    f.priority ? eq(tasks.priority, f.priority) : undefined,
+    f.status ? eq(tasks.status, f.status) : undefined,
+    f.external_source ? eq(tasks.externalSource, f.external_source) : undefined,
+    f.external_key ? eq(tasks.externalKey, f.external_key) : undefined,
+    f.search ? or(contains(tasks.title, f.search), contains(tasks.description, f.search)) : undefined,
+  ];
+}
+
+/** The list's statements, one per scope (exported so a test can EXPLAIN each of them). */
+export function taskListQueries(
+  db: Db,
+  actor: Actor,
+  scopes: TaskScope[],
+  filters: TaskFilters,
+  ordering: Ordering,
+  cursor: string | undefined,
+  limit: number,
+) {
+  const ks = keyset(ordering, tasks.id, cursor);
+  const common = [...filterConditions(filters), ks.where];
+  return scopes.map((scope) =>
+    db
+      .select()
+      .from(tasks)
+      .where(and(scopeCondition(actor, scope), ...common))
+      .orderBy(...ks.orderBy)
+      .limit(limit),
+  );
+}
+
+/** Up to `limit` visible tasks after `cursor`, in `ordering`. */
+async function fetchTasks(
+  db: Db,
+  actor: Actor,
+  scopes: TaskScope[],
+  filters: TaskFilters,
+  ordering: Ordering,
+  cursor: string | undefined,
+  limit: number,
+): Promise<TaskRow[]> {
+  const [head, ...rest] = taskListQueries(db, actor, scopes, filters, ordering, cursor, limit);
+  if (!head) return [];
+  if (!rest.length) return await head;
+  return mergeOrdered(await db.batch([head, ...rest]), ordering, limit);
+}
+
+export async function listTasks(db: Db, actor: Actor, q: TaskListQuery, url: string) {
+  const ordering = parseOrdering(TASK_ORDERING, q.ordering);
+  const scopes = await taskScopes(db, actor, q.team);
+  const rows = await fetchTasks(db, actor, scopes, q, ordering, q.cursor, q.page_size + 1);
+  return toPage(rows, { pageSize: q.page_size, ordering, url, serialize: serializeTask });
+}
+
+/** Every task the list would return for the same filters and ordering, streamed as CSV or JSON. */
+export async function exportTasks(db: Db, actor: Actor, q: TaskFilters & { ordering: string; format: string }) {
+  const ordering = parseOrdering(TASK_ORDERING, q.ordering);
+  const scopes = await taskScopes(db, actor, q.team);
+  return exportFile({
+    filename: "tasks",
+    format: q.format,
+    columns: TASK_CSV_COLUMNS,
+    serialize: serializeTask,
+    fetchPage: keysetPages(ordering, (cursor, limit) => fetchTasks(db, actor, scopes, q, ordering, cursor, limit)),
+  });
+}
+
+export async function createTask(db: Db, actor: Actor, input: z.infer<typeof CreateTaskBody>) {
+  const teamId = input.team ?? null;
+  if (teamId !== null) await requireRole(db, actor, teamId, "write");
+  const [row] = await db
+    .insert(tasks)
+    .values({
+      teamId,
+      title: input.title,
+      description: input.description,
+      type: input.type,
+      priority: input.priority,
+      status: input.status,
+      externalSource: input.external_source,
+      externalId: input.external_id ?? null,
+      externalKey: input.external_key ?? null,
+      externalUrl: input.external_url ?? null,
+      createdBy: actor.id,
+    })
+    .returning();
+  return serializeTask(row!);
+}
+
+export async function getTask(db: Db, actor: Actor, id: number) {
+  return serializeTask(await getVisibleTask(db, actor, id));
+}
+
+const UPDATABLE = {
+  title: "title",
+  description: "description",
+  type: "type",
+  priority: "priority",
+  status: "status",
+  external_source: "externalSource",
+  external_id: "externalId",
+  external_key: "externalKey",
+  external_url: "externalUrl",
+} as const satisfies Record<keyof z.infer<typeof UpdateTaskBody>, keyof TaskRow>;
+
+/** Team tasks: MEMBER and above. Personal tasks: their creator (the only one who can see them). */
+export async function updateTask(db: Db, actor: Actor, id: number, input: z.infer<typeof UpdateTaskBody>) {
+  const task = await getVisibleTask(db, actor, id);
+  if (task.teamId !== null) await requireRole(db, actor, task.teamId, "write");
+  const set: Partial<typeof tasks.$inferInsert> = {};
+  for (const [field, prop] of Object.entries(UPDATABLE)) {
+    const value = input[field as keyof typeof UPDATABLE];
+    if (value !== undefined) (set as Record<string, unknown>)[prop] = value;
+  }
+  if (!Object.keys(set).length) return serializeTask(task);
+  const [row] = await db
+    .update(tasks)
+    .set({ ...set, updatedAt: new Date().toISOString() })
+    .where(and(eq(tasks.id, id), visibleTasks(db, actor)))
+    .returning();
+  if (!row) throw notFound("Task");
+  return serializeTask(row);
+}
+
+/**
+ * Team tasks: ADMIN and above delete any; a MEMBER deletes the tasks they created (VIEWER none).
+ * Personal tasks: their creator. Resource links on the task go with it (ON DELETE CASCADE).
+ */
+export async function deleteTask(db: Db, actor: Actor, id: number) {
+  const task = await getVisibleTask(db, actor, id);
+  if (task.teamId !== null) {
+    const m = await requireRole(db, actor, task.teamId, "write");
+    if (task.createdBy !== actor.id && !atLeast(m.role, TEAM_ACTIONS.administer)) {
+      throw forbidden("Only an ADMIN or OWNER may delete a task another member created.");
+    }
+  }
+  await db.delete(tasks).where(eq(tasks.id, id));
+  return task;
+}

@@ -1,0 +1,628 @@
+import { env } from "cloudflare:workers";
+import { eq } from "drizzle-orm";
+import { drizzle } from "drizzle-orm/d1";
+import Papa from "papaparse";
+import { beforeAll, describe, expect, it } from "vitest";
+import * as schema from "../src/db/schema";
+import type { Actor } from "../src/env";
+import { taskListQueries, taskScopes } from "../src/modules/tasks/service";
+import { TASK_ORDERING } from "../src/modules/tasks/schemas";
+import { cursorAfter, parseOrdering } from "../src/platform/pagination";
+import { api, expectError, makeUser, walk, type TestUser } from "./helpers";
+
+const ROLES = ["VIEWER", "MEMBER", "ADMIN", "OWNER"] as const;
+type Role = (typeof ROLES)[number];
+type TeamUsers = Record<Role | "OUTSIDER", TestUser>;
+
+/** A team with one user per role plus an outsider. */
+async function teamWithRoles(): Promise<{ team: { id: number }; users: TeamUsers }> {
+  const owner = await makeUser({ name: "Owner" });
+  const team = (await api("/api/teams/", { token: owner.token, body: { name: "Acme Platform" } })).body;
+  const users = { OWNER: owner } as TeamUsers;
+  for (const role of ["ADMIN", "MEMBER", "VIEWER"] as const) {
+    const u = await makeUser({ name: role });
+    const res = await api(`/api/teams/${team.id}/members/`, { token: owner.token, body: { email: u.email, role } });
+    expect(res.status).toBe(201);
+    users[role] = u;
+  }
+  users.OUTSIDER = await makeUser();
+  return { team, users };
+}
+
+async function newTeam(owner: TestUser, name = "Team") {
+  const res = await api("/api/teams/", { token: owner.token, body: { name } });
+  expect(res.status).toBe(201);
+  return res.body.id as number;
+}
+
+async function addMember(teamId: number, owner: TestUser, user: TestUser, role: Role) {
+  const res = await api(`/api/teams/${teamId}/members/`, { token: owner.token, body: { email: user.email, role } });
+  expect(res.status).toBe(201);
+}
+
+async function createTask(token: string, body: Record<string, unknown>) {
+  const res = await api("/api/tasks/", { token, body });
+  if (res.status !== 201) throw new Error(`create failed: ${res.status} ${res.text}`);
+  return res.body;
+}
+
+interface SeedTask {
+  team_id?: number | null;
+  title?: string;
+  description?: string;
+  type?: string;
+  priority?: string;
+  status?: string;
+  external_source?: string;
+  external_id?: string | null;
+  external_key?: string | null;
+  created_by: number;
+  created_at?: string;
+  updated_at?: string;
+}
+const SEED_COLUMNS = [
+  "team_id", "title", "description", "type", "priority", "status", "external_source",
+  "external_id", "external_key", "created_by", "created_at", "updated_at",
+] as const;
+
+/**
+ * Inserts tasks straight into D1 (ties and volume the API cannot produce quickly), each statement
+ * binding at most 100 parameters. Returns the new ids in insertion order.
+ */
+async function seedTasks(rows: SeedTask[]): Promise<number[]> {
+  const perStatement = Math.floor(100 / SEED_COLUMNS.length);
+  const now = new Date().toISOString();
+  const statements: D1PreparedStatement[] = [];
+  for (let i = 0; i < rows.length; i += perStatement) {
+    const chunk = rows.slice(i, i + perStatement);
+    const placeholders = chunk.map(() => `(${SEED_COLUMNS.map(() => "?").join(",")})`).join(",");
+    const values = chunk.flatMap((r) => [
+      r.team_id ?? null, r.title ?? "Task", r.description ?? "", r.type ?? "FEATURE", r.priority ?? "MED",
+      r.status ?? "TODO", r.external_source ?? "MANUAL", r.external_id ?? null, r.external_key ?? null,
+      r.created_by, r.created_at ?? now, r.updated_at ?? r.created_at ?? now,
+    ]);
+    statements.push(env.DB.prepare(`INSERT INTO tasks (${SEED_COLUMNS.join(",")}) VALUES ${placeholders} RETURNING id`).bind(...values));
+  }
+  const ids: number[] = [];
+  for (let i = 0; i < statements.length; i += 200) {
+    for (const r of await env.DB.batch<{ id: number }>(statements.slice(i, i + 200))) ids.push(...r.results.map((row) => row.id));
+  }
+  return ids;
+}
+
+const ids = (rows: { id: number }[]) => rows.map((r) => r.id);
+const sorted = (xs: number[]) => [...xs].sort((a, b) => a - b);
+
+describe("tasks: happy path", () => {
+  it("creates a personal task with the design's defaults; created_by is the caller", async () => {
+    const u = await makeUser();
+    const res = await api("/api/tasks", { token: u.token, body: { title: "  Write the docs  " } });
+    expect(res.status).toBe(201);
+    expect(res.body).toEqual({
+      id: expect.any(Number),
+      team: null,
+      title: "Write the docs",
+      description: "",
+      type: "FEATURE",
+      priority: "MED",
+      status: "TODO",
+      external_source: "MANUAL",
+      external_id: null,
+      external_key: null,
+      external_url: null,
+      created_by: u.id,
+      created_at: expect.stringMatching(/^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z$/),
+      updated_at: res.body.created_at,
+    });
+    const got = await api(`/api/tasks/${res.body.id}`, { token: u.token });
+    expect(got.status).toBe(200);
+    expect(got.body).toEqual(res.body);
+  });
+
+  it("creates, edits and deletes a team task", async () => {
+    const { team, users } = await teamWithRoles();
+    const created = await createTask(users.MEMBER.token, {
+      team: team.id, title: "Login loop", type: "BUG", priority: "HIGH", external_source: "JIRA",
+      external_id: "10042", external_key: "ACME-42", external_url: "https://acme.atlassian.net/browse/ACME-42",
+    });
+    expect(created).toMatchObject({ team: team.id, created_by: users.MEMBER.id, type: "BUG", priority: "HIGH", external_key: "ACME-42" });
+
+    await new Promise((r) => setTimeout(r, 5));
+    const patched = await api(`/api/tasks/${created.id}/`, { method: "PATCH", token: users.MEMBER.token, body: { status: "IN_PROGRESS", external_key: null } });
+    expect(patched.status).toBe(200);
+    expect(patched.body).toMatchObject({ status: "IN_PROGRESS", external_key: null, title: "Login loop", priority: "HIGH" });
+    expect(patched.body.updated_at > created.updated_at).toBe(true);
+    expect(patched.body.created_at).toBe(created.created_at);
+    expect((await api(`/api/tasks/${created.id}`, { token: users.VIEWER.token })).body.status).toBe("IN_PROGRESS");
+
+    expect((await api(`/api/tasks/${created.id}`, { method: "DELETE", token: users.ADMIN.token })).status).toBe(204);
+    expectError(await api(`/api/tasks/${created.id}/`, { token: users.MEMBER.token }), 404, "NOT_FOUND");
+  });
+
+  it("an empty PATCH changes nothing", async () => {
+    const u = await makeUser();
+    const t = await createTask(u.token, { title: "Same" });
+    const res = await api(`/api/tasks/${t.id}`, { method: "PATCH", token: u.token, body: {} });
+    expect(res.status).toBe(200);
+    expect(res.body).toEqual(t);
+  });
+
+  it("the same external id twice in a team is a 409", async () => {
+    const { team, users } = await teamWithRoles();
+    const body = { team: team.id, title: "Imported", external_source: "GITHUB", external_id: "77" };
+    await createTask(users.MEMBER.token, body);
+    expectError(await api("/api/tasks/", { token: users.MEMBER.token, body }), 409, "CONFLICT");
+  });
+});
+
+describe("tasks: validation", () => {
+  let u: TestUser;
+  beforeAll(async () => {
+    u = await makeUser();
+  });
+
+  for (const field of ["type", "priority", "status", "external_source", "ordering"]) {
+    it(`an invalid ${field} filter is 400 naming ${field}`, async () => {
+      const res = await api(`/api/tasks/?${field}=bogus`, { token: u.token });
+      expectError(res, 400, "VALIDATION_FAILED");
+      expect(res.body.error.details.map((d: any) => d.path)).toEqual([field]);
+    });
+  }
+
+  it("an invalid enum in a body is 400 naming every bad field", async () => {
+    const res = await api("/api/tasks/", { token: u.token, body: { title: "", type: "EPIC", priority: "URGENT", status: "OPEN" } });
+    expectError(res, 400, "VALIDATION_FAILED");
+    expect(res.body.error.details.map((d: any) => d.path).sort()).toEqual(["priority", "status", "title", "type"]);
+    const t = await createTask(u.token, { title: "ok" });
+    const patch = await api(`/api/tasks/${t.id}/`, { method: "PATCH", token: u.token, body: { priority: "low" } });
+    expectError(patch, 400, "VALIDATION_FAILED");
+    expect(patch.body.error.details[0].path).toBe("priority");
+  });
+
+  it("external_url must be http(s); a task's team cannot be changed", async () => {
+    for (const url of ["javascript:alert(1)", "ftp://example.com/x", "not a url"]) {
+      const res = await api("/api/tasks/", { token: u.token, body: { title: "x", external_url: url } });
+      expectError(res, 400, "VALIDATION_FAILED");
+      expect(res.body.error.details[0].path).toBe("external_url");
+    }
+    const t = await createTask(u.token, { title: "mine" });
+    expectError(await api(`/api/tasks/${t.id}`, { method: "PATCH", token: u.token, body: { team: 1 } }), 400, "VALIDATION_FAILED");
+  });
+
+  it("a malformed cursor, or one from another ordering, is 400 naming cursor", async () => {
+    await seedTasks(Array.from({ length: 3 }, () => ({ created_by: u.id })));
+    const first = await api("/api/tasks/?page_size=1&ordering=title", { token: u.token });
+    const cursor = new URL(first.body.next).searchParams.get("cursor");
+    for (const q of [`cursor=${cursor}&ordering=-title`, "cursor=%%%"]) {
+      const res = await api(`/api/tasks/?${q}`, { token: u.token });
+      expectError(res, 400, "VALIDATION_FAILED");
+      expect(res.body.error.details[0].path).toBe("cursor");
+    }
+  });
+});
+
+describe("tasks: filters and search", () => {
+  let me: TestUser;
+  let other: TestUser;
+  let teamA: number;
+  let teamB: number;
+  let foreignTeam: number;
+  const expected: Record<string, number[]> = {};
+  let all: number[] = [];
+
+  beforeAll(async () => {
+    me = await makeUser();
+    other = await makeUser();
+    teamA = await newTeam(me, "A");
+    teamB = await newTeam(other, "B");
+    await addMember(teamB, other, me, "VIEWER");
+    foreignTeam = await newTeam(other, "Foreign");
+    const mk = (b: Record<string, unknown>) => createTask(me.token, b);
+    const t = {
+      bugHigh: await mk({ team: teamA, title: "Login fails on Safari", type: "BUG", priority: "HIGH", status: "TODO" }),
+      featLow: await mk({ team: teamA, title: "Dark mode", description: "Users keep asking after LOGIN redesign", type: "FEATURE", priority: "LOW", status: "DONE" }),
+      refactor: await mk({ title: "Clean the session store", type: "REFACTOR", priority: "MED", status: "IN_PROGRESS" }),
+      jira: await mk({ title: "Billing export", external_source: "JIRA", external_id: "9", external_key: "ACME-9" }),
+      github: await createTask(other.token, { team: teamB, title: "Crash on start", type: "BUG", priority: "HIGH", external_source: "GITHUB", external_id: "42", external_key: "acme/widgets#42" }),
+    };
+    // Not visible to `me`: another user's personal task and a team `me` is not in. Both match every filter.
+    const hidden = [
+      await createTask(other.token, { title: "login BUG hidden", type: "BUG", priority: "HIGH", status: "TODO", external_source: "GITHUB", external_id: "1", external_key: "acme/widgets#42" }),
+      await createTask(other.token, { team: foreignTeam, title: "login bug foreign", type: "BUG", priority: "HIGH", external_source: "GITHUB", external_id: "2", external_key: "acme/widgets#42" }),
+    ];
+    expect(hidden).toHaveLength(2);
+    all = sorted(Object.values(t).map((x) => x.id));
+    Object.assign(expected, {
+      "type=BUG": [t.bugHigh.id, t.github.id],
+      "type=REFACTOR": [t.refactor.id],
+      "priority=HIGH": [t.bugHigh.id, t.github.id],
+      "priority=LOW": [t.featLow.id],
+      "status=DONE": [t.featLow.id],
+      "status=IN_PROGRESS": [t.refactor.id],
+      [`team=${teamA}`]: [t.bugHigh.id, t.featLow.id],
+      [`team=${teamB}`]: [t.github.id],
+      "external_source=JIRA": [t.jira.id],
+      "external_source=GITHUB": [t.github.id],
+      "external_source=MANUAL": [t.bugHigh.id, t.featLow.id, t.refactor.id],
+      "external_key=acme%2Fwidgets%2342": [t.github.id],
+      "external_key=ACME-9": [t.jira.id],
+      "search=login": [t.bugHigh.id, t.featLow.id], // title match and a description match
+      "search=LoGiN": [t.bugHigh.id, t.featLow.id],
+      "search=session%20STORE": [t.refactor.id],
+      "search=100%25": [],
+      [`type=BUG&priority=HIGH&team=${teamA}`]: [t.bugHigh.id],
+    });
+  });
+
+  it("without filters: personal tasks and every team's, nothing else", async () => {
+    const { rows } = await walk("/api/tasks/", me.token);
+    expect(sorted(ids(rows))).toEqual(all);
+  });
+
+  it("every filter returns exactly the matching visible tasks", async () => {
+    for (const [q, want] of Object.entries(expected)) {
+      const res = await api(`/api/tasks/?${q}`, { token: me.token });
+      expect(res.status, q).toBe(200);
+      expect(sorted(ids(res.body.results)), q).toEqual(sorted(want));
+    }
+  });
+
+  it("the seed's example queries work", async () => {
+    for (const q of ["type=BUG", "priority=HIGH", "search=login", "ordering=-created_at"]) {
+      const res = await api(`/api/tasks/?${q}`, { token: me.token });
+      expect(res.status, q).toBe(200);
+      expect(res.body.results.length, q).toBeGreaterThan(0);
+    }
+  });
+
+  it("filtering by a team the caller is not in is 404", async () => {
+    expectError(await api(`/api/tasks/?team=${foreignTeam}`, { token: me.token }), 404, "NOT_FOUND");
+    expectError(await api(`/api/tasks/export/?team=${foreignTeam}`, { token: me.token }), 404, "NOT_FOUND");
+  });
+});
+
+describe("tasks: ordering and pagination", () => {
+  let me: TestUser;
+  type Row = { id: number; title: string; priority: string; created_at: string; updated_at: string };
+  let rows: Row[] = [];
+
+  beforeAll(async () => {
+    me = await makeUser();
+    const other = await makeUser();
+    const teamA = await newTeam(me, "A");
+    const teamB = await newTeam(other, "B");
+    await addMember(teamB, other, me, "MEMBER");
+    const hiddenTeam = await newTeam(other, "Hidden");
+    // Few distinct values, so every ordering has long runs of ties, spread over three scopes.
+    const stamps = ["2026-01-01T09:00:00.000Z", "2026-01-02T09:00:00.000Z", "2026-01-03T09:00:00.000Z"];
+    const titles = ["alpha", "Beta", "beta", "élan", "zeta 🚀", "zeta \uffff"];
+    const priorities = ["LOW", "MED", "HIGH"];
+    const seed: SeedTask[] = [];
+    for (let i = 0; i < 60; i++) {
+      const scope = [null, teamA, teamB][i % 3]!;
+      seed.push({
+        team_id: scope,
+        created_by: scope === teamB ? other.id : me.id,
+        title: titles[(i * 7) % titles.length],
+        priority: priorities[(i * 5) % 3],
+        created_at: stamps[i % 2]!,
+        updated_at: stamps[(i * 11) % 3]!,
+      });
+    }
+    // Rows that must never show up: another user's personal tasks and a team `me` is not in.
+    seed.push({ created_by: other.id, title: "alpha" }, { team_id: hiddenTeam, created_by: other.id, title: "alpha" });
+    await seedTasks(seed);
+    rows = (await walk("/api/tasks/?page_size=200", me.token)).rows;
+    expect(rows).toHaveLength(60);
+  });
+
+  const RANK: Record<string, number> = { LOW: 0, MED: 1, HIGH: 2 };
+  // SQLite compares text bytewise (code point order), which is what Array#sort does on code points.
+  const cmpText = (a: string, b: string) => {
+    const x = [...a].map((c) => c.codePointAt(0)!);
+    const y = [...b].map((c) => c.codePointAt(0)!);
+    for (let i = 0; i < Math.min(x.length, y.length); i++) if (x[i] !== y[i]) return x[i]! - y[i]!;
+    return x.length - y.length;
+  };
+  const key: Record<string, (r: Row, s: Row) => number> = {
+    created_at: (r, s) => cmpText(r.created_at, s.created_at),
+    updated_at: (r, s) => cmpText(r.updated_at, s.updated_at),
+    priority: (r, s) => RANK[r.priority]! - RANK[s.priority]!,
+    title: (r, s) => cmpText(r.title, s.title),
+  };
+
+  for (const field of Object.keys(TASK_ORDERING)) {
+    for (const ordering of [field, `-${field}`]) {
+      it(`?ordering=${ordering} walks every row exactly once, ties broken by id`, async () => {
+        const sign = ordering.startsWith("-") ? -1 : 1;
+        const want = [...rows].sort((a, b) => sign * (key[field]!(a, b) || a.id - b.id)).map((r) => r.id);
+        const got = await walk(`/api/tasks/?ordering=${ordering}&page_size=7`, me.token);
+        expect(got.pages).toBe(Math.ceil(60 / 7));
+        expect(ids(got.rows)).toEqual(want);
+      });
+    }
+  }
+
+  it("priority orders LOW < MED < HIGH, not alphabetically", async () => {
+    const asc = (await walk("/api/tasks/?ordering=priority&page_size=50", me.token)).rows.map((r) => r.priority);
+    expect([...new Set(asc)]).toEqual(["LOW", "MED", "HIGH"]);
+    const desc = (await walk("/api/tasks/?ordering=-priority", me.token)).rows.map((r) => r.priority);
+    expect([...new Set(desc)]).toEqual(["HIGH", "MED", "LOW"]);
+  });
+
+  it("the default ordering is -created_at", async () => {
+    const res = await api("/api/tasks/", { token: me.token });
+    const stamps = res.body.results.map((r: Row) => r.created_at);
+    expect(stamps).toEqual([...stamps].sort().reverse());
+    expect(res.body.results[0].created_at).toBe("2026-01-02T09:00:00.000Z");
+  });
+
+  it("next keeps the filters and page_size", async () => {
+    const res = await api("/api/tasks/?page_size=3&priority=LOW&ordering=title", { token: me.token });
+    const next = new URL(res.body.next);
+    expect(Object.fromEntries(next.searchParams)).toMatchObject({ page_size: "3", priority: "LOW", ordering: "title" });
+    const all = await walk("/api/tasks/?page_size=3&priority=LOW&ordering=title", me.token);
+    expect(all.rows.every((r) => r.priority === "LOW")).toBe(true);
+    expect(all.rows).toHaveLength(rows.filter((r) => r.priority === "LOW").length);
+  });
+});
+
+describe("tasks: who may do what", () => {
+  type Ctx = { team: { id: number }; users: TeamUsers; actor: TestUser; task: { id: number } };
+  const ROWS: { action: string; min: Role; ok: number; call: (c: Ctx) => Promise<{ status: number }> }[] = [
+    { action: "read a team task", min: "VIEWER", ok: 200, call: ({ actor, task }) => api(`/api/tasks/${task.id}/`, { token: actor.token }) },
+    { action: "create a team task", min: "MEMBER", ok: 201, call: ({ team, actor }) => api("/api/tasks/", { token: actor.token, body: { team: team.id, title: "new" } }) },
+    { action: "edit a team task", min: "MEMBER", ok: 200, call: ({ actor, task }) => api(`/api/tasks/${task.id}/`, { method: "PATCH", token: actor.token, body: { status: "DONE" } }) },
+    { action: "delete another member's task", min: "ADMIN", ok: 204, call: ({ actor, task }) => api(`/api/tasks/${task.id}/`, { method: "DELETE", token: actor.token }) },
+    {
+      action: "delete a task they created",
+      min: "MEMBER",
+      ok: 204,
+      call: async ({ team, actor }) => {
+        // Seeded directly, so a VIEWER (e.g. demoted since) can be its creator too.
+        const [id] = await seedTasks([{ team_id: team.id, created_by: actor.id }]);
+        return api(`/api/tasks/${id}/`, { method: "DELETE", token: actor.token });
+      },
+    },
+  ];
+
+  for (const row of ROWS) {
+    for (const who of [...ROLES, "OUTSIDER"] as const) {
+      const allowed = who !== "OUTSIDER" && ROLES.indexOf(who) >= ROLES.indexOf(row.min);
+      const expected = who === "OUTSIDER" ? 404 : allowed ? row.ok : 403;
+      it(`${row.action}: ${who} → ${expected}`, async () => {
+        const { team, users } = await teamWithRoles();
+        // Created by a second MEMBER, so for everyone below it is "another member's task".
+        const author = await makeUser();
+        await addMember(team.id, users.OWNER, author, "MEMBER");
+        const task = await createTask(author.token, { team: team.id, title: "Shared" });
+        const before = await env.DB.prepare("SELECT count(*) AS n, max(updated_at) AS u FROM tasks WHERE team_id = ?").bind(team.id).first();
+        const res = await row.call({ team, users, actor: users[who], task });
+        expect(res.status).toBe(expected);
+        if (expected !== row.ok) {
+          // A refused write leaves the team's tasks as they were.
+          const after = await env.DB.prepare("SELECT count(*) AS n, max(updated_at) AS u FROM tasks WHERE team_id = ?").bind(team.id).first();
+          if (row.action !== "delete a task they created") expect(after).toEqual(before);
+        }
+      });
+    }
+  }
+
+  it("an outsider gets 404 on every path of a team task and never sees it listed or exported", async () => {
+    const { team, users } = await teamWithRoles();
+    const task = await createTask(users.MEMBER.token, { team: team.id, title: "Secret roadmap" });
+    const o = users.OUTSIDER.token;
+    expectError(await api(`/api/tasks/${task.id}`, { token: o }), 404, "NOT_FOUND");
+    expectError(await api(`/api/tasks/${task.id}`, { method: "PATCH", token: o, body: { title: "x" } }), 404, "NOT_FOUND");
+    expectError(await api(`/api/tasks/${task.id}`, { method: "DELETE", token: o }), 404, "NOT_FOUND");
+    expectError(await api("/api/tasks/", { token: o, body: { team: team.id, title: "x" } }), 404, "NOT_FOUND");
+    expectError(await api(`/api/tasks/?team=${team.id}`, { token: o }), 404, "NOT_FOUND");
+    expect((await api("/api/tasks/?search=roadmap", { token: o })).body.results).toEqual([]);
+    expect((await api("/api/tasks/export/?format=json&search=roadmap", { token: o })).body).toEqual([]);
+    expect((await api(`/api/tasks/${task.id}`, { token: users.MEMBER.token })).body.title).toBe("Secret roadmap");
+  });
+
+  it("personal tasks are invisible to everyone else, teammates included", async () => {
+    const { team, users } = await teamWithRoles();
+    const mine = await createTask(users.MEMBER.token, { title: "My private todo" });
+    await createTask(users.MEMBER.token, { team: team.id, title: "Team todo" });
+    for (const who of ["OWNER", "ADMIN", "VIEWER", "OUTSIDER"] as const) {
+      const t = users[who].token;
+      expectError(await api(`/api/tasks/${mine.id}/`, { token: t }), 404, "NOT_FOUND");
+      expectError(await api(`/api/tasks/${mine.id}/`, { method: "PATCH", token: t, body: { title: "x" } }), 404, "NOT_FOUND");
+      expectError(await api(`/api/tasks/${mine.id}/`, { method: "DELETE", token: t }), 404, "NOT_FOUND");
+      const listed = (await walk("/api/tasks/", t)).rows;
+      expect(listed.some((r) => r.id === mine.id), who).toBe(false);
+    }
+    expect(ids((await walk("/api/tasks/?search=todo", users.MEMBER.token)).rows)).toContain(mine.id);
+  });
+});
+
+describe("tasks: export", () => {
+  let me: TestUser;
+  let teamId: number;
+
+  beforeAll(async () => {
+    me = await makeUser();
+    teamId = await newTeam(me);
+    const seed: SeedTask[] = [];
+    for (let i = 0; i < 23; i++) {
+      seed.push({
+        team_id: i % 2 ? teamId : null,
+        created_by: me.id,
+        title: `Export ${i % 5} "quoted", with comma`,
+        description: i % 4 ? `line one\nline two ${i}` : "",
+        type: ["BUG", "FEATURE", "REFACTOR"][i % 3],
+        priority: ["LOW", "MED", "HIGH"][i % 3],
+        external_id: i % 3 ? String(1000 + i) : null,
+        created_at: `2026-02-0${1 + (i % 4)}T10:00:00.000Z`,
+      });
+    }
+    await seedTasks(seed);
+  });
+
+  const csvObjects = (text: string) => Papa.parse<Record<string, string>>(text, { header: true, skipEmptyLines: true });
+  /** The list's JSON object as its CSV row reads back: every value a string, null as "". */
+  const asCsv = (t: Record<string, unknown>) => Object.fromEntries(Object.entries(t).map(([k, v]) => [k, v === null ? "" : String(v)]));
+
+  for (const q of ["", "type=BUG", "priority=HIGH&ordering=title", `team=${"TEAM"}&ordering=-priority`, "search=LINE%20TWO&ordering=updated_at", "status=DONE"]) {
+    it(`CSV and JSON equal the list for ?${q || "(no filters)"}`, async () => {
+      const query = q.replace("TEAM", String(teamId));
+      const list = (await walk(`/api/tasks/?page_size=4&${query}`, me.token)).rows;
+      if (q !== "status=DONE") expect(list.length).toBeGreaterThan(0);
+
+      const json = await api(`/api/tasks/export/?format=json&${query}`, { token: me.token });
+      expect(json.status).toBe(200);
+      expect(json.headers.get("Content-Type")).toBe("application/json; charset=utf-8");
+      expect(json.headers.get("Content-Disposition")).toBe("attachment; filename=tasks.json");
+      expect(json.headers.get("X-Request-Id")).toBeTruthy();
+      expect(json.body).toEqual(list);
+
+      const csv = await api(`/api/tasks/export?format=csv&${query}`, { token: me.token });
+      expect(csv.status).toBe(200);
+      expect(csv.headers.get("Content-Type")).toBe("text/csv; charset=utf-8");
+      expect(csv.headers.get("Content-Disposition")).toBe("attachment; filename=tasks.csv");
+      const parsed = csvObjects(csv.text);
+      expect(parsed.errors).toEqual([]);
+      expect(parsed.meta.fields).toEqual([
+        "id", "title", "type", "priority", "external_id", "created_at", "updated_at",
+        "team", "description", "status", "external_source", "external_key", "external_url", "created_by",
+      ]);
+      expect(parsed.data).toEqual(list.map(asCsv));
+    });
+  }
+
+  it("format defaults to csv; a bad format is 400 naming format", async () => {
+    const res = await api("/api/tasks/export/", { token: me.token });
+    expect(res.status).toBe(200);
+    expect(res.text.startsWith("id,title,type,priority,external_id,created_at,updated_at,")).toBe(true);
+    for (const f of ["xml", "CSV", ""]) {
+      const bad = await api(`/api/tasks/export/?format=${f}`, { token: me.token });
+      expectError(bad, 400, "VALIDATION_FAILED");
+      expect(bad.body.error.details.map((d: any) => d.path)).toEqual(["format"]);
+    }
+    const badFilter = await api("/api/tasks/export/?format=json&type=EPIC", { token: me.token });
+    expectError(badFilter, 400, "VALIDATION_FAILED");
+    expect(badFilter.body.error.details[0].path).toBe("type");
+  });
+
+  it("an export with no rows is a header row, or an empty array", async () => {
+    const u = await makeUser();
+    expect((await api("/api/tasks/export/?format=csv", { token: u.token })).text).toBe(
+      "id,title,type,priority,external_id,created_at,updated_at,team,description,status,external_source,external_key,external_url,created_by\r\n",
+    );
+    const json = await api("/api/tasks/export/?format=json", { token: u.token });
+    expect(json.text).toBe("[]");
+  });
+
+  it("cells that could run as spreadsheet formulas are escaped with a leading quote", async () => {
+    const u = await makeUser();
+    const dangerous = ["=HYPERLINK(\"http://evil.example\",\"x\")", "+1+1", "-2+3", "@SUM(A1)", "\tTAB", "\rCR", "=CMD()\nsecond line"];
+    for (const title of dangerous) await createTask(u.token, { title: "safe", description: title });
+    await createTask(u.token, { title: "=1+1", description: "a = b, not at the start" });
+    const res = await api("/api/tasks/export/?format=csv&ordering=created_at", { token: u.token });
+    const parsed = csvObjects(res.text).data;
+    expect(parsed.map((r) => r.description)).toEqual([...dangerous.map((d) => `'${d}`), "a = b, not at the start"]);
+    expect(parsed.at(-1)!.title).toBe("'=1+1");
+    // The JSON export carries the data unchanged.
+    const json = (await api("/api/tasks/export/?format=json&ordering=created_at", { token: u.token })).body;
+    expect(json.map((t: any) => t.description)).toEqual([...dangerous, "a = b, not at the start"]);
+  });
+
+  it("exports 5,000 tasks completely and in order, page by page", async () => {
+    const u = await makeUser();
+    const team = await newTeam(u, "Big");
+    const seed: SeedTask[] = [];
+    for (let i = 0; i < 5000; i++) {
+      seed.push({
+        team_id: i % 5 ? team : null,
+        created_by: u.id,
+        title: `Bulk task ${String(i).padStart(4, "0")}`,
+        priority: ["LOW", "MED", "HIGH"][i % 3],
+        // 100 tasks share each timestamp: ties across page boundaries.
+        created_at: new Date(Date.UTC(2026, 0, 1) + Math.floor(i / 100) * 60_000).toISOString(),
+      });
+    }
+    const seeded = await seedTasks(seed);
+    expect(seeded).toHaveLength(5000);
+
+    const csv = await api("/api/tasks/export/?format=csv", { token: u.token });
+    expect(csv.status).toBe(200);
+    const rows = csvObjects(csv.text).data;
+    expect(rows).toHaveLength(5000);
+    expect(new Set(rows.map((r) => Number(r.id)))).toEqual(new Set(seeded));
+    const order = rows.map((r) => [r.created_at!, Number(r.id)] as const);
+    for (let i = 1; i < order.length; i++) {
+      const [pa, pi] = order[i - 1]!;
+      const [ca, ci] = order[i]!;
+      expect(pa > ca || (pa === ca && pi > ci)).toBe(true);
+    }
+    expect(rows.find((r) => Number(r.id) === seeded[4321])).toMatchObject({ title: "Bulk task 4321", priority: "MED", team: String(team) });
+
+    const json = await api("/api/tasks/export/?format=json&ordering=priority", { token: u.token });
+    expect(json.body).toHaveLength(5000);
+    expect(new Set(json.body.map((t: any) => t.id)).size).toBe(5000);
+    expect(json.body[0].priority).toBe("LOW");
+    expect(json.body[4999].priority).toBe("HIGH");
+  });
+});
+
+describe("tasks: query plans", () => {
+  // Every list query must reach tasks through an index: a `SCAN tasks` (whole table, or a whole index
+  // walked in order) fails, whatever the filter, ordering or page.
+  const FILTERS: Record<string, object> = {
+    none: {},
+    type: { type: "BUG" },
+    priority: { priority: "HIGH" },
+    status: { status: "DONE" },
+    team: { team: "TEAM" },
+    external_source: { external_source: "GITHUB" },
+    external_key: { external_key: "acme/widgets#1" },
+    search: { search: "login" },
+    "type+priority+status": { type: "BUG", priority: "LOW", status: "TODO" },
+  };
+
+  let actor: Actor;
+  let teamId: number;
+  beforeAll(async () => {
+    const u = await makeUser();
+    teamId = await newTeam(u);
+    actor = { id: u.id, email: u.email, timezone: "UTC", dayStartHour: 0, weekStart: "MON", tokenId: 0 };
+    await seedTasks(Array.from({ length: 50 }, (_, i) => ({ team_id: i % 2 ? teamId : null, created_by: u.id })));
+  });
+
+  async function plan(query: { toSQL(): { sql: string; params: unknown[] } }) {
+    const { sql, params } = query.toSQL();
+    const res = await env.DB.prepare(`EXPLAIN QUERY PLAN ${sql}`).bind(...params).all<{ detail: string }>();
+    return res.results.map((r) => r.detail);
+  }
+  const fullScans = (details: string[]) => details.filter((d) => /^SCAN tasks\b/.test(d));
+
+  it("the check itself catches a full scan", async () => {
+    const db = drizzle(env.DB, { schema });
+    const unscoped = db.select().from(schema.tasks).where(eq(schema.tasks.externalSource, "GITHUB"));
+    expect(fullScans(await plan(unscoped))).not.toEqual([]);
+  });
+
+  for (const [name, raw] of Object.entries(FILTERS)) {
+    it(`the list query filtered by ${name} uses an index under every ordering`, async () => {
+      const db = drizzle(env.DB, { schema });
+      const filters = JSON.parse(JSON.stringify(raw).replace('"TEAM"', String(teamId)));
+      const scopes = await taskScopes(db, actor, filters.team);
+      expect(scopes.length).toBeGreaterThan(0);
+      for (const field of Object.keys(TASK_ORDERING)) {
+        for (const o of [field, `-${field}`]) {
+          const ordering = parseOrdering(TASK_ORDERING, o);
+          const cursor = cursorAfter({ id: 10, createdAt: "2026-01-01T00:00:00.000Z", updatedAt: "2026-01-01T00:00:00.000Z", priorityRank: 1, title: "m" } as never, ordering);
+          for (const c of [undefined, cursor]) {
+            for (const q of taskListQueries(db, actor, scopes, filters, ordering, c, 51)) {
+              const details = await plan(q);
+              expect(details.some((d) => /^SEARCH tasks USING (COVERING )?INDEX/.test(d)), `${name} ${o}: ${details.join(" | ")}`).toBe(true);
+              expect(fullScans(details), `${name} ${o}: ${details.join(" | ")}`).toEqual([]);
+            }
+          }
+        }
+      }
+    });
+  }
+});
