@@ -19,7 +19,7 @@ export default defineConfig(async () => ({
     setupFiles: ["./test/setup.ts"],
     testTimeout: 30_000,
     // Request log lines are printed for every request; show them only for failing tests.
-    silent: "passed-only",
+    silent: "passed-only" as const,
     hookTimeout: 30_000,
   },
 }));

@@ -82,3 +82,23 @@ export async function walk<T = any>(path: string, token: string): Promise<{ rows
   }
   return { rows, pages };
 }
+
+export interface QueueRunResult {
+  outcome: string;
+  ackAll: boolean;
+  retryBatch: { retry: boolean; delaySeconds?: number };
+  explicitAcks: string[];
+  retryMessages: { msgId: string; delaySeconds?: number }[];
+}
+export interface TestMessage {
+  id: string;
+  timestamp: Date;
+  attempts: number;
+  body: unknown;
+}
+
+/** The Worker's queue() and scheduled() handlers, run through the runtime (retry delays are reported). */
+export const worker = exports.default as unknown as {
+  queue(queue: string, messages: TestMessage[]): Promise<QueueRunResult>;
+  scheduled(opts: { scheduledTime?: Date; cron?: string }): Promise<unknown>;
+};

@@ -1,7 +1,7 @@
-import { env, exports } from "cloudflare:workers";
+import { env } from "cloudflare:workers";
 import { describe, expect, it, vi } from "vitest";
 import { dueReports, runHourlyCron } from "../src/modules/reports/cron";
-import { api, expectError, makeUser, type TestUser } from "./helpers";
+import { api, expectError, makeUser, worker, type TestUser } from "./helpers";
 
 const iso = (ms: number) => new Date(ms).toISOString();
 
@@ -157,14 +157,14 @@ describe("report requests through the queue", () => {
     const rr = (await api("/api/report-requests/", { token: u.token, body: { type: "DAILY", day: "2026-01-30" } })).body;
     await until(() => api(`/api/report-requests/${rr.id}/`, { token: u.token }), (r) => r.body.status === "DONE");
     const msg = (attempts: number) => ({ id: crypto.randomUUID(), timestamp: new Date(), attempts, body: { kind: "report_request", requestId: rr.id } });
-    await exports.default.queue("devfocus-reports", [msg(1)]);
-    await exports.default.queue("devfocus-reports", [msg(2)]);
+    await worker.queue("devfocus-reports", [msg(1)]);
+    await worker.queue("devfocus-reports", [msg(2)]);
     // A scheduled report for the same day, twice, and insights twice: still one of each.
     const sched = { kind: "scheduled_report", userId: u.id, type: "DAILY", day: "2026-01-30" };
-    await exports.default.queue("devfocus-reports", [{ id: "a", timestamp: new Date(), attempts: 1, body: sched }, { id: "b", timestamp: new Date(), attempts: 1, body: sched }]);
+    await worker.queue("devfocus-reports", [{ id: "a", timestamp: new Date(), attempts: 1, body: sched }, { id: "b", timestamp: new Date(), attempts: 1, body: sched }]);
     const reportId = (await api(`/api/report-requests/${rr.id}/`, { token: u.token })).body.result_report;
     const ins = { id: "c", timestamp: new Date(), attempts: 1, body: { kind: "insights", reportId } };
-    await exports.default.queue("devfocus-insights", [ins, { ...ins, id: "d" }]);
+    await worker.queue("devfocus-insights", [ins, { ...ins, id: "d" }]);
     expect(await countRows("SELECT count(*) AS n FROM reports WHERE user_id = ?", u.id)).toBe(1);
     expect(await countRows("SELECT count(*) AS n FROM insights WHERE user_id = ?", u.id)).toBe(1);
   });
@@ -177,12 +177,12 @@ describe("report requests through the queue", () => {
     await env.DB.prepare("UPDATE users SET timezone = 'Mars/Olympus_Mons' WHERE id = ?").bind(u.id).run();
     await env.DB.prepare("UPDATE report_requests SET status = 'PENDING' WHERE id = ?").bind(rr.id).run();
     const body = { kind: "report_request", requestId: rr.id };
-    const first = await exports.default.queue("devfocus-reports", [{ id: "r1", timestamp: new Date(), attempts: 1, body }]);
+    const first = await worker.queue("devfocus-reports", [{ id: "r1", timestamp: new Date(), attempts: 1, body }]);
     expect(first.retryMessages).toEqual([{ msgId: "r1", delaySeconds: 2 }]);
     const mid = (await api(`/api/report-requests/${rr.id}/`, { token: u.token })).body;
     expect(mid).toMatchObject({ status: "RUNNING", attempts: 1 });
     expect(mid.error_message).toMatch(/RangeError/);
-    const last = await exports.default.queue("devfocus-reports", [{ id: "r4", timestamp: new Date(), attempts: 4, body }]);
+    const last = await worker.queue("devfocus-reports", [{ id: "r4", timestamp: new Date(), attempts: 4, body }]);
     expect(last.retryMessages).toEqual([]);
     const failed = (await api(`/api/report-requests/${rr.id}/`, { token: u.token })).body;
     expect(failed).toMatchObject({ status: "FAILED", attempts: 4 });
@@ -192,7 +192,7 @@ describe("report requests through the queue", () => {
   it("the dead-letter consumer fails a request that never finished", async () => {
     const u = await makeUser();
     const [row] = (await env.DB.prepare("INSERT INTO report_requests (user_id, type, day) VALUES (?, 'DAILY', '2026-01-30') RETURNING id").bind(u.id).all<{ id: number }>()).results;
-    await exports.default.queue("devfocus-dlq", [{ id: "x", timestamp: new Date(), attempts: 1, body: { kind: "report_request", requestId: row!.id } }]);
+    await worker.queue("devfocus-dlq", [{ id: "x", timestamp: new Date(), attempts: 1, body: { kind: "report_request", requestId: row!.id } }]);
     const failed = (await api(`/api/report-requests/${row!.id}/`, { token: u.token })).body;
     expect(failed.status).toBe("FAILED");
     expect(failed.error_message).toMatch(/after every retry/);
@@ -283,7 +283,7 @@ describe("hourly cron", () => {
       return undefined as any;
     });
     try {
-      await exports.default.scheduled({ scheduledTime: new Date("2026-02-04T00:00:00Z"), cron: "0 * * * *" });
+      await worker.scheduled({ scheduledTime: new Date("2026-02-04T00:00:00Z"), cron: "0 * * * *" });
       expect(sent.some((m) => m.userId === u.id && m.day === "2026-02-03")).toBe(true);
     } finally {
       spy.mockRestore();
