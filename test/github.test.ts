@@ -1,7 +1,7 @@
 import { env, exports } from "cloudflare:workers";
 import { afterAll, beforeAll, beforeEach, describe, expect, it, vi, type MockInstance } from "vitest";
 import { normalizeLabel, priorityFromLabels, statusFromState, typeFromLabels, hasNextPage } from "../src/modules/github/mapping";
-import { api, expectError, makeUser, type TestUser } from "./helpers";
+import { api, BASE, expectError, makeUser, walk, type TestUser } from "./helpers";
 
 // ─── A fake GitHub at the fetch boundary ─────────────────────────────────────────────────────────
 
@@ -364,6 +364,52 @@ describe("github: import", () => {
     expect(await teamTasks(team.id)).toHaveLength(138);
   });
 
+  it("publishes import.updated to the team's stream, and the tasks API lists what was imported", async () => {
+    const { owner, team, members } = await teamWith(["VIEWER"]);
+    const repo = uniqueRepo();
+    github.repos.set(`acme/${repo}`, makeItems(30, 3_000_000));
+    const res = await api("/api/tasks/import_github/", { token: owner.token, body: { owner: "acme", repo, team_id: team.id } });
+    const job = await waitForJob(res.body.id, owner.token);
+    expect(job).toMatchObject({ status: "DONE", created_count: 22 }); // open only: 30 − 2 PRs − 6 closed
+
+    const listed = await walk(`/api/tasks/?team=${team.id}&external_source=GITHUB&page_size=10`, members.VIEWER!.token);
+    expect(listed.rows).toHaveLength(22);
+    expect(listed.rows.find((t: any) => t.external_key === `acme/${repo}#1`)).toMatchObject({
+      team: team.id, external_source: "GITHUB", external_url: `https://github.com/acme/${repo}/issues/1`, status: "TODO",
+    });
+
+    // The team hub keeps its recent events: replay them from the start and read the import's updates.
+    const stream = await exports.default.fetch(
+      new Request(`${BASE}/api/events/stream/?team=${team.id}&last_event_id=0`, { headers: { Authorization: `Bearer ${members.VIEWER!.token}` } }),
+    );
+    expect(stream.status).toBe(200);
+    const reader = stream.body!.getReader();
+    const decoder = new TextDecoder();
+    let text = "";
+    const updates: any[] = [];
+    const deadline = Date.now() + 5000;
+    try {
+      while (!updates.some((u) => u.status === "DONE") && Date.now() < deadline) {
+        const chunk = await Promise.race([reader.read(), new Promise<null>((r) => setTimeout(() => r(null), deadline - Date.now()))]);
+        if (!chunk || chunk.done) break;
+        text += decoder.decode(chunk.value, { stream: true });
+        let end;
+        while ((end = text.indexOf("\n\n")) >= 0) {
+          const block = text.slice(0, end);
+          text = text.slice(end + 2);
+          if (!/^event: import\.updated$/m.test(block)) continue;
+          const data = JSON.parse(block.match(/^data: (.*)$/m)![1]!);
+          if (data.id === job.id) updates.push(data);
+        }
+      }
+    } finally {
+      await reader.cancel();
+    }
+    expect(updates[0]).toMatchObject({ status: "RUNNING", pages_done: 0 });
+    expect(updates.at(-1)).toMatchObject({ status: "DONE", pages_done: 1, created_count: 22 });
+    for (const u of updates) expect(Object.keys(u)).not.toContain("token");
+  });
+
   it("lists the jobs of the caller's teams, filtered by team, newest first", async () => {
     const a = await teamWith(["VIEWER"]);
     const b = await teamWith();
@@ -500,6 +546,15 @@ describe("github: who may import, and the token", () => {
     expectError(await api(`/api/imports/${ok.body.id}/`, { token: outsider.token }), 404, "NOT_FOUND");
     expect((await api("/api/imports/", { token: outsider.token })).body.results).toEqual([]);
     await waitForJob(ok.body.id, members.ADMIN!.token);
+  });
+
+  it("the OpenAPI document declares the endpoints, and the job schema has no token", async () => {
+    const doc = (await api("/api/openapi.json")).body;
+    const paths = Object.keys(doc.paths);
+    const importPath = paths.find((p) => p.startsWith("/api/tasks/import_github"))!;
+    expect(Object.keys(doc.paths[importPath].post.responses)).toEqual(expect.arrayContaining(["202", "400", "401", "403", "404"]));
+    expect(paths).toEqual(expect.arrayContaining([expect.stringMatching(/^\/api\/imports\/?$/), "/api/imports/{id}"]));
+    expect(Object.keys(doc.components.schemas.ImportJob.properties)).not.toContain("token");
   });
 
   it("400 names every missing or invalid field", async () => {
