@@ -6,7 +6,7 @@ import type { Actor, Db } from "../../env";
 import { forbidden, notFound } from "../../platform/errors";
 import { exportFile, keysetPages } from "../../platform/export";
 import { keyset, mergeOrdered, parseOrdering, toPage, type Ordering } from "../../platform/pagination";
-import { atLeast, requireRole, TEAM_ACTIONS, teamIdsOf } from "../teams/access";
+import { atLeast, requireRole, TEAM_ACTIONS } from "../teams/access";
 import {
   serializeTask,
   TASK_CSV_COLUMNS,
@@ -16,30 +16,16 @@ import {
   type TaskListQuery,
   type UpdateTaskBody,
 } from "./schemas";
-import { getVisibleTask, visibleTasks } from "./visibility";
+import { getVisibleTask, readableScopes, visibleTasks, type Scope } from "./visibility";
 
 export type TaskRow = typeof tasks.$inferSelect;
 
-/**
- * A scope the caller may read tasks in: null for their personal tasks, or a team id.
- *
- * Lists run one keyset query per scope (in one D1 batch) and merge them, instead of one query with
+/*
+ * Lists run one keyset query per readable scope (in one D1 batch) and merge them, instead of one query with
  * `team_id IN (…) OR (personal)`: SQLite answers that OR with a multi-index union and a sort of every
  * visible row on every page, while each per-scope query walks an index in order and stops after one page.
  */
-export type TaskScope = number | null;
-
-/** The scopes a list covers: one team (the caller must be a member, else 404), or personal + every team. */
-export async function taskScopes(db: Db, actor: Actor, team?: number): Promise<TaskScope[]> {
-  if (team !== undefined) {
-    await requireRole(db, actor, team, "read");
-    return [team];
-  }
-  const teamIds = await teamIdsOf(db, actor.id);
-  return [null, ...teamIds.map((t) => t.id)];
-}
-
-const scopeCondition = (actor: Actor, scope: TaskScope): SQL =>
+const scopeCondition = (actor: Actor, scope: Scope): SQL =>
   scope === null ? and(isNull(tasks.teamId), eq(tasks.createdBy, actor.id))! : eq(tasks.teamId, scope);
 
 /** Case-insensitive substring test (SQLite's lower() folds ASCII). instr, unlike LIKE, needs no escaping and has no pattern-length limit. */
@@ -61,7 +47,7 @@ function filterConditions(f: TaskFilters): (SQL | undefined)[] {
 export function taskListQueries(
   db: Db,
   actor: Actor,
-  scopes: TaskScope[],
+  scopes: Scope[],
   filters: TaskFilters,
   ordering: Ordering,
   cursor: string | undefined,
@@ -83,7 +69,7 @@ export function taskListQueries(
 async function fetchTasks(
   db: Db,
   actor: Actor,
-  scopes: TaskScope[],
+  scopes: Scope[],
   filters: TaskFilters,
   ordering: Ordering,
   cursor: string | undefined,
@@ -97,7 +83,7 @@ async function fetchTasks(
 
 export async function listTasks(db: Db, actor: Actor, q: TaskListQuery, url: string) {
   const ordering = parseOrdering(TASK_ORDERING, q.ordering);
-  const scopes = await taskScopes(db, actor, q.team);
+  const scopes = await readableScopes(db, actor, q.team);
   const rows = await fetchTasks(db, actor, scopes, q, ordering, q.cursor, q.page_size + 1);
   return toPage(rows, { pageSize: q.page_size, ordering, url, serialize: serializeTask });
 }
@@ -105,7 +91,7 @@ export async function listTasks(db: Db, actor: Actor, q: TaskListQuery, url: str
 /** Every task the list would return for the same filters and ordering, streamed as CSV or JSON. */
 export async function exportTasks(db: Db, actor: Actor, q: TaskFilters & { ordering: string; format: string }) {
   const ordering = parseOrdering(TASK_ORDERING, q.ordering);
-  const scopes = await taskScopes(db, actor, q.team);
+  const scopes = await readableScopes(db, actor, q.team);
   return exportFile({
     filename: "tasks",
     format: q.format,

@@ -2,7 +2,7 @@ import { and, eq, inArray, isNull, or, type SQL } from "drizzle-orm";
 import { tasks } from "../../db/schema";
 import type { Actor, Db } from "../../env";
 import { notFound } from "../../platform/errors";
-import { teamIdsOf } from "../teams/access";
+import { requireRole, teamIdsOf } from "../teams/access";
 
 /** Tasks the caller may see: their personal tasks and every task of a team they belong to. */
 export function visibleTasks(db: Db, actor: Actor): SQL {
@@ -14,4 +14,20 @@ export async function getVisibleTask(db: Db, actor: Actor, id: number) {
   const [task] = await db.select().from(tasks).where(and(eq(tasks.id, id), visibleTasks(db, actor))).limit(1);
   if (!task) throw notFound("Task");
   return task;
+}
+
+/**
+ * A scope the caller reads team-shared objects (tasks, resource links) in: null for their personal
+ * objects, or a team id.
+ */
+export type Scope = number | null;
+
+/** The scopes a list covers: one team (the caller must be a member, else 404), or personal + every team. */
+export async function readableScopes(db: Db, actor: Actor, team?: number): Promise<Scope[]> {
+  if (team !== undefined) {
+    await requireRole(db, actor, team, "read");
+    return [team];
+  }
+  const teamIds = await teamIdsOf(db, actor.id);
+  return [null, ...teamIds.map((t) => t.id)];
 }
