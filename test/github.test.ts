@@ -410,6 +410,27 @@ describe("github: import", () => {
     for (const u of updates) expect(Object.keys(u)).not.toContain("token");
   });
 
+  it("a page of 100 issues with 60,000-character bodies is split into statements D1 accepts", async () => {
+    const { owner, team } = await teamWith();
+    const repo = uniqueRepo();
+    const items = makeItems(100, 2_000_000).map((i) => ({ ...i, pullRequest: false, body: `${i.number}:`.padEnd(60_000, "é") }));
+    github.repos.set(`acme/${repo}`, items);
+    const id = await insertJob(team.id, owner.id, "acme", repo);
+    const logs = vi.spyOn(console, "log");
+    try {
+      const { result } = await deliver("devfocus-github-import", [pageMsg(id, 1)]);
+      expect(result.retryMessages).toEqual([]);
+      const line = logs.mock.calls.map((c) => String(c[0])).find((l) => l.includes('"msg":"import page"') && l.includes(`"job":${id},`));
+      // 12 MB of UTF-8 in chunks of ≤ 512 KiB: at least 24 upserts, plus the page row and the counters.
+      expect(JSON.parse(line!).d1_statements).toBeGreaterThanOrEqual(1 + 1 + 24 + 2);
+    } finally {
+      logs.mockRestore();
+    }
+    expect(await jobRow(id)).toMatchObject({ status: "DONE", created_count: 100 });
+    const lengths = await env.DB.prepare("SELECT count(*) AS n, min(length(description)) AS shortest FROM tasks WHERE team_id = ?").bind(team.id).first();
+    expect(lengths).toEqual({ n: 100, shortest: 60_000 });
+  });
+
   it("lists the jobs of the caller's teams, filtered by team, newest first", async () => {
     const a = await teamWith(["VIEWER"]);
     const b = await teamWith();

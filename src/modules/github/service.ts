@@ -271,7 +271,8 @@ const REFRESHED = UPSERT_FIELDS.map(([c]) => c).filter((c) => c !== tasks.extern
  * fields did not change are left alone, so their updated_at keeps meaning "last changed".
  */
 function upsertTasks(job: ImportJobRow, rows: ImportedTask[]): SQL {
-  const values = UPSERT_FIELDS.map(([, key]) => sql`json_extract(r.value, ${`$.${key}`})`);
+  // The JSON paths are constants of this module, inlined so that they take no bound parameter.
+  const values = UPSERT_FIELDS.map(([, key]) => sql`json_extract(r.value, ${sql.raw(`'$.${key}'`)})`);
   const changed = sql.join(
     REFRESHED.map((c) => sql`${tasks}.${col(c)} IS NOT excluded.${col(c)}`),
     sql` OR `,
