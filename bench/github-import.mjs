@@ -330,7 +330,8 @@ function writeResults(runs, check) {
     `${pct(r.fakeServingMs, r.wallMs)} | ${pct(r.githubMs, r.wallMs)} | ${pct(r.d1Ms, r.wallMs)} |`;
   const md = `# GitHub import benchmark
 
-\`npm run bench:github\` — ${new Date().toISOString()} · Node ${process.version} · ${os.cpus().length} × ${os.cpus()[0]?.model ?? "cpu"}
+\`npm run bench:github\` — ${new Date().toISOString()} · Node ${process.version} · ${os.cpus().length} × ${os.cpus()[0]?.model ?? "cpu"} · load average at the end ${os.loadavg().map((l) => l.toFixed(2)).join(" / ")}
+(the machine may be shared: the queue hand-off between pages, the largest share, varies most with load)
 
 ${ISSUES.toLocaleString("en-US")} issues (pages of ${PER_PAGE}, realistic issue objects, ${Math.round(runs[0].fakeBytes / runs[0].fakeRequests / 1024)} KiB per page)
 served by a loopback fake GitHub; the Worker runs under \`wrangler dev\` (local D1, local queue), and the
