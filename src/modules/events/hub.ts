@@ -124,7 +124,7 @@ export class EventHub extends DurableObject<Bindings> {
     let head = `retry: ${RETRY_MS}\n\n`;
     head += frame({ type: "reports", data: JSON.stringify(input.reports ?? []) });
     head += frame({ type: "insights", data: JSON.stringify(input.insights ?? []) });
-    head += this.replay(input.last_event_id);
+    head += this.replay(input.last_event_id ?? null);
     this.write(client, encoder.encode(head));
     this.clients.add(client);
     // A cancelled reader errors the stream; drop the client right away rather than at the next write.
