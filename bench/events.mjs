@@ -100,10 +100,11 @@ async function startServer(port, inspectorPort, persistDir) {
   while (Date.now() < deadline) {
     if (server.exitCode !== null) throw new Error(`wrangler dev exited with ${server.exitCode}; see ${logPath}`);
     try {
-      const res = await fetch(`${base}/api/health/`);
+      // A build error leaves wrangler listening but never answering: bound each probe.
+      const res = await fetch(`${base}/api/health/`, { signal: AbortSignal.timeout(3000) });
       if (res.ok) return base;
     } catch {
-      /* not listening yet */
+      /* not listening (or not built) yet */
     }
     await sleep(250);
   }
@@ -212,6 +213,13 @@ async function main() {
       latencies.push(e.at - sentAt.get(e.n));
     });
   });
+  // Fan-out spread: for each event, last client's arrival minus first client's.
+  const spreads = [];
+  for (let n = 1; n <= EVENTS; n++) {
+    const arrivals = clients.map((c) => c.events[n - 1]).filter((e) => e?.n === n).map((e) => e.at);
+    if (arrivals.length) spreads.push(Math.max(...arrivals) - Math.min(...arrivals));
+  }
+  spreads.sort((a, b) => a - b);
   latencies.sort((a, b) => a - b);
   publishMs.sort((a, b) => a - b);
   const allInOrder = problems.length === 0;
@@ -224,6 +232,7 @@ async function main() {
     `Run ${new Date().toISOString()} by \`npm run bench:events\` (bench/events.mjs): local \`wrangler dev\` ${wranglerVersion},`,
     `Node ${process.version}, ${os.cpus().length} × ${cpu}, loopback HTTP; sources: ${process.env.BENCH_SOURCE === "head" ? "HEAD" : "working tree"}. One team hub, ${CLIENTS} SSE clients,`,
     `${EVENTS} events published one after another through the dev-only publish route.`,
+    `Load average (1 min) at the end: ${os.loadavg()[0].toFixed(2)} on ${os.cpus().length} CPUs — on a busy machine these figures are upper bounds.`,
     "Latency = from the start of the publish request to the frame's arrival at a client, over every (client, event) pair.",
     "",
     "| measure | value |",
@@ -234,6 +243,7 @@ async function main() {
     `| delivery latency, median | ${ms(quantile(latencies, 0.5) ?? NaN)} |`,
     `| delivery latency, p99 | ${ms(quantile(latencies, 0.99) ?? NaN)} |`,
     `| delivery latency, max | ${ms(latencies.at(-1) ?? NaN)} |`,
+    `| fan-out spread per event (last − first client), median / p99 | ${ms(quantile(spreads, 0.5) ?? NaN)} / ${ms(quantile(spreads, 0.99) ?? NaN)} |`,
     `| publish request (round trip), median / p99 | ${ms(quantile(publishMs, 0.5))} / ${ms(quantile(publishMs, 0.99))} |`,
     `| all ${EVENTS} published in | ${ms(publishAllMs)} |`,
     `| all delivered to all clients in | ${ms(deliveredAllMs)} |`,
@@ -251,8 +261,18 @@ async function main() {
   return allInOrder ? 0 : 1;
 }
 
+function printServerLog() {
+  if (!logPath) return;
+  try {
+    console.error(`--- last lines of ${logPath} ---\n${readFileSync(logPath, "utf8").split("\n").slice(-30).join("\n")}`);
+  } catch {
+    /* no log */
+  }
+}
+
 const watchdog = setTimeout(() => {
   console.error(`bench:events exceeded ${TOTAL_TIMEOUT_MS} ms; stopping`);
+  printServerLog();
   stopServer();
   process.exit(2);
 }, TOTAL_TIMEOUT_MS);
@@ -270,13 +290,7 @@ main()
   })
   .catch((err) => {
     console.error(err instanceof Error ? err.message : err);
-    if (logPath) {
-      try {
-        console.error(`--- last lines of ${logPath} ---\n${readFileSync(logPath, "utf8").split("\n").slice(-30).join("\n")}`);
-      } catch {
-        /* no log */
-      }
-    }
+    printServerLog();
     stopServer();
     clearTimeout(watchdog);
     process.exit(1);
