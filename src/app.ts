@@ -19,6 +19,7 @@ import { sessionsRouter } from "./modules/sessions/routes";
 import { switchesRouter } from "./modules/switches/routes";
 import { tasksRouter } from "./modules/tasks/routes";
 import { authenticate } from "./platform/auth";
+import { meteredD1, newUsage, serverTiming } from "./platform/d1-metrics";
 import { ApiError, errorBody, type ErrorCode } from "./platform/errors";
 import { requestLog } from "./platform/request-log";
 import { createRouter } from "./platform/router";
@@ -68,8 +69,19 @@ export function createApp() {
   app.use("*", requestId({ headerName: "X-Request-Id", generator: () => crypto.randomUUID() }));
   app.use("/api/*", requestLog);
   app.use("/api/*", async (c, next) => {
-    c.set("db", drizzle(c.env.DB, { schema }));
+    const started = performance.now();
+    const usage = newUsage();
+    c.set("d1Usage", usage);
+    c.set("db", drizzle(meteredD1(c.env.DB, usage), { schema }));
     await next();
+    const timing = serverTiming(usage, performance.now() - started);
+    try {
+      c.res.headers.set("Server-Timing", timing);
+    } catch {
+      // Headers of a proxied response (e.g. a Durable Object's stream) are immutable: copy them.
+      c.res = new Response(c.res.body, c.res);
+      c.res.headers.set("Server-Timing", timing);
+    }
   });
   app.use(
     "/api/*",

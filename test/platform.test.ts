@@ -124,3 +124,35 @@ describe("GET /api/request-logs/", () => {
     }
   });
 });
+
+describe("Server-Timing", () => {
+  const metric = (header: string | null, name: string) => Number(new RegExp(`${name};desc="(\\d+)"`).exec(header ?? "")?.[1]);
+
+  it("reports D1 round trips and rows read, and feeds the request log", async () => {
+    const u = await makeUser();
+    await env.DB.batch(
+      Array.from({ length: 30 }, (_, i) => env.DB.prepare("INSERT INTO tasks (title, created_by) VALUES (?, ?)").bind(`t${i}`, u.id)),
+    );
+    // The first use of a token also stamps its last_used_at (off the critical path, still a round trip).
+    const first = await api("/api/auth/me/", { token: u.token });
+    expect(metric(first.headers.get("Server-Timing"), "d1-queries")).toBeGreaterThanOrEqual(2);
+    const spy = vi.spyOn(env.REQUEST_LOG, "writeDataPoint");
+    const res = await api("/api/auth/me/", { token: u.token });
+    const header = res.headers.get("Server-Timing");
+    expect(header).toMatch(/^total;dur=[\d.]+, d1;dur=[\d.]+;desc="/);
+    // Auth is one query joining the token and the user; reading me is another.
+    expect(metric(header, "d1-queries")).toBe(2);
+    expect(metric(header, "d1-rows-read")).toBeGreaterThanOrEqual(2);
+    expect(metric(header, "d1-rows-read")).toBeLessThan(10);
+    const doubles = spy.mock.calls[0]![0]!.doubles!;
+    expect(doubles[3]).toBe(2);
+    expect(doubles[4]).toBe(metric(header, "d1-rows-read"));
+  });
+
+  it("counts rows written by a write", async () => {
+    const u = await makeUser();
+    const res = await api("/api/teams/", { token: u.token, body: { name: "Timing" } });
+    expect(res.status).toBe(201);
+    expect(metric(res.headers.get("Server-Timing"), "d1-rows-written")).toBeGreaterThanOrEqual(2);
+  });
+});
