@@ -605,6 +605,29 @@ describe("tasks: query plans", () => {
     expect(fullScans(await plan(unscoped))).not.toEqual([]);
   });
 
+  it("a deep page starts at its cursor: rows read stay near the page size, whatever the depth", async () => {
+    const u = await makeUser();
+    const team = await newTeam(u, "Deep");
+    await seedTasks(Array.from({ length: 3000 }, (_, i) => ({
+      team_id: team, created_by: u.id, title: `t${String(i).padStart(4, "0")}`,
+      created_at: new Date(Date.UTC(2026, 0, 1) + i * 1000).toISOString(),
+    })));
+    const db = drizzle(env.DB, { schema });
+    const me: Actor = { ...actor, id: u.id, email: u.email };
+    for (const o of ["-created_at", "created_at", "title", "-title"]) {
+      const ordering = parseOrdering(TASK_ORDERING, o);
+      const middle = { id: 0, createdAt: new Date(Date.UTC(2026, 0, 1) + 1500 * 1000).toISOString(), title: "t1500" };
+      const [first] = taskListQueries(db, me, [team], {}, ordering, undefined, 51);
+      const idAt = (await first!).length && (await env.DB.prepare("SELECT id FROM tasks WHERE team_id = ? AND title = 't1500'").bind(team).first<{ id: number }>())!.id;
+      const cursor = cursorAfter({ ...middle, id: idAt } as never, ordering);
+      const [deep] = taskListQueries(db, me, [team], {}, ordering, cursor, 51);
+      const { sql, params } = deep!.toSQL();
+      const res = await env.DB.prepare(sql).bind(...params).all();
+      expect(res.results).toHaveLength(51);
+      expect(res.meta.rows_read, o).toBeLessThan(3 * 51);
+    }
+  });
+
   for (const [name, raw] of Object.entries(FILTERS)) {
     it(`the list query filtered by ${name} uses an index under every ordering`, async () => {
       const db = drizzle(env.DB, { schema });

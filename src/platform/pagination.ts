@@ -1,5 +1,5 @@
 import { z } from "@hono/zod-openapi";
-import { and, asc, desc, eq, getTableColumns, gt, lt, or, sql, type SQL } from "drizzle-orm";
+import { and, asc, desc, eq, getTableColumns, gt, gte, lt, lte, or, sql, type SQL } from "drizzle-orm";
 import type { SQLiteColumn } from "drizzle-orm/sqlite-core";
 import { ApiError, invalid } from "./errors";
 
@@ -94,7 +94,10 @@ export function keyset(ordering: Ordering, idColumn: SQLiteColumn, cursor: strin
   if (!cursor) return { where: undefined, orderBy };
   const c = decodeCursor(cursor, ordering);
   const after = ordering.descending ? lt : gt;
-  const where = or(after(expr, c.v), and(eq(expr, c.v), after(idColumn, c.id)));
+  // The leading bound repeats what the OR says: SQLite (as D1 runs it) turns only a plain comparison into
+  // an index range, so without it every page re-reads all the rows before the cursor.
+  const bound = ordering.descending ? lte : gte;
+  const where = and(bound(expr, c.v), or(after(expr, c.v), and(eq(expr, c.v), after(idColumn, c.id))));
   return { where, orderBy };
 }
 
