@@ -167,6 +167,25 @@ describe("events: happy path", () => {
     await s.cancel();
   });
 
+  it("a report generated after connecting arrives as report.created, then is in the next snapshot", async () => {
+    const u = await makeUser();
+    const s = await connect("/api/events/stream/", u.token);
+    await s.opening();
+    const created = await api("/api/reports/daily/", { token: u.token, body: { date: "2026-01-30" } });
+    expect(created.status).toBe(201);
+    const f = await s.nextEvent();
+    expect(f.event).toBe("report.created");
+    // The event carries the report as the reports endpoint returned it (less the detail view's insights).
+    const { insights: _detailOnly, ...report } = created.body;
+    expect(JSON.parse(f.data!)).toEqual(report);
+    await s.cancel();
+
+    const again = await connect("/api/events/stream/", u.token);
+    const { reports } = await again.opening();
+    expect(JSON.parse(reports.data!)).toEqual([report]);
+    await again.cancel();
+  });
+
   it("reconnecting with Last-Event-ID replays exactly the missed events, none twice", async () => {
     const u = await makeUser();
     const channels = channelsFor({ userId: u.id });

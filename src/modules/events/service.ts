@@ -1,6 +1,8 @@
 import { desc, eq } from "drizzle-orm";
 import { insights, reports } from "../../db/schema";
 import type { Actor, Bindings, Db } from "../../env";
+import { serializeInsight } from "../insights/schemas";
+import { serializeReport } from "../reports/schemas";
 import { requireRole } from "../teams/access";
 import type { ConnectRequest } from "./hub";
 import { hubFor, type Channel } from "./publisher";
@@ -15,44 +17,16 @@ export async function channelFor(db: Db, actor: Actor, teamId: number | undefine
   return `team:${teamId}`;
 }
 
-type ReportRow = typeof reports.$inferSelect;
-type InsightRow = typeof insights.$inferSelect;
-
-const reportJson = (r: ReportRow) => ({
-  id: r.id,
-  type: r.type,
-  user: r.userId,
-  team: r.teamId,
-  period_start: r.periodStart,
-  period_end: r.periodEnd,
-  timezone: r.timezone,
-  payload: r.payload,
-  summary: r.summary,
-  created_at: r.createdAt,
-  updated_at: r.updatedAt,
-});
-
-const insightJson = (i: InsightRow) => ({
-  id: i.id,
-  code: i.code,
-  level: i.level,
-  message: i.message,
-  meta: i.meta,
-  report: i.reportId,
-  dev_session: i.sessionId,
-  team: i.teamId,
-  period_start: i.periodStart,
-  created_at: i.createdAt,
-  updated_at: i.updatedAt,
-});
-
-/** The latest reports and insights of a channel, newest first, in one D1 round trip (both use the owner index). */
+/**
+ * The latest reports and insights of a channel, newest first, shaped as their own endpoints return them;
+ * one D1 round trip, both queries on the (owner_key, created_at, id) indexes.
+ */
 export async function loadSnapshot(db: Db, channel: Channel): Promise<Pick<ConnectRequest, "reports" | "insights">> {
   const [reportRows, insightRows] = await db.batch([
     db.select().from(reports).where(eq(reports.ownerKey, channel)).orderBy(desc(reports.createdAt), desc(reports.id)).limit(SNAPSHOT_SIZE),
     db.select().from(insights).where(eq(insights.ownerKey, channel)).orderBy(desc(insights.createdAt), desc(insights.id)).limit(SNAPSHOT_SIZE),
   ]);
-  return { reports: reportRows.map(reportJson), insights: insightRows.map(insightJson) };
+  return { reports: reportRows.map(serializeReport), insights: insightRows.map(serializeInsight) };
 }
 
 /**
