@@ -1,0 +1,121 @@
+// Where the CLI keeps its files, and how it writes them: private (0600 in a 0700 directory), atomically.
+import fs from "node:fs";
+import os from "node:os";
+import path from "node:path";
+
+/** $XDG_CONFIG_HOME/devfocus, else ~/.config/devfocus. */
+export function configDir(env = process.env) {
+  const base = env.XDG_CONFIG_HOME && path.isAbsolute(env.XDG_CONFIG_HOME)
+    ? env.XDG_CONFIG_HOME
+    : path.join(env.HOME || os.homedir(), ".config");
+  return path.join(base, "devfocus");
+}
+
+export const paths = (dir = configDir()) => ({
+  dir,
+  config: path.join(dir, "config.json"),
+  state: path.join(dir, "state.json"),
+  journal: path.join(dir, "journal.json"),
+  journalLock: path.join(dir, "journal.lock"),
+  syncLock: path.join(dir, "sync.lock"),
+  hookLock: path.join(dir, "hook.lock"),
+  hookLog: path.join(dir, "hook.log"),
+});
+
+export function ensureDir(dir) {
+  fs.mkdirSync(dir, { recursive: true, mode: 0o700 });
+}
+
+/** The parsed JSON in a file, or `fallback` when it does not exist (or is unreadable garbage). */
+export function readJson(file, fallback) {
+  let text;
+  try {
+    text = fs.readFileSync(file, "utf8");
+  } catch (err) {
+    if (err && err.code === "ENOENT") return fallback;
+    throw err;
+  }
+  try {
+    return JSON.parse(text);
+  } catch {
+    return fallback;
+  }
+}
+
+/** Writes JSON through a temporary file and a rename, so readers never see half a file; mode 0600. */
+export function writeJson(file, value) {
+  ensureDir(path.dirname(file));
+  const tmp = `${file}.${process.pid}.${Date.now()}.tmp`;
+  fs.writeFileSync(tmp, JSON.stringify(value, null, 2) + "\n", { mode: 0o600 });
+  fs.chmodSync(tmp, 0o600); // the mode above only applies when the file is created, and umask may trim it
+  fs.renameSync(tmp, file);
+}
+
+export function removeFile(file) {
+  try {
+    fs.unlinkSync(file);
+    return true;
+  } catch (err) {
+    if (err && err.code === "ENOENT") return false;
+    throw err;
+  }
+}
+
+/** Blocks the thread for `ms` (used only while waiting for a lock, a few milliseconds at a time). */
+export function sleepSync(ms) {
+  Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, ms);
+}
+
+function mtimeOf(file) {
+  try {
+    return fs.statSync(file).mtimeMs;
+  } catch {
+    return Date.now();
+  }
+}
+
+function pidAlive(pid) {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (err) {
+    return err && err.code === "EPERM";
+  }
+}
+
+/**
+ * An exclusive lock file (O_EXCL). Waits up to `waitMs`; a lock whose process is gone or which is older
+ * than `staleMs` is taken over. Returns a release function, or null when the lock stayed busy.
+ */
+export function acquireLock(file, { waitMs = 2000, staleMs = 60_000 } = {}) {
+  ensureDir(path.dirname(file));
+  const deadline = Date.now() + waitMs;
+  for (;;) {
+    try {
+      const fd = fs.openSync(file, "wx", 0o600);
+      fs.writeSync(fd, JSON.stringify({ pid: process.pid, at: Date.now() }));
+      fs.closeSync(fd);
+      let released = false;
+      return () => {
+        if (released) return;
+        released = true;
+        removeFile(file);
+      };
+    } catch (err) {
+      if (!err || err.code !== "EEXIST") throw err;
+    }
+    const holder = readJson(file, null);
+    // An empty lock is one being written right now, unless it has stayed empty for a while.
+    const stale = holder
+      ? !pidAlive(holder.pid) || Date.now() - holder.at > staleMs
+      : Date.now() - mtimeOf(file) > 2000;
+    if (stale) {
+      // Only remove it if it is still the same stale lock (another waiter may have replaced it already).
+      const again = readJson(file, null);
+      if (JSON.stringify(again) === JSON.stringify(holder)) removeFile(file);
+      continue;
+    }
+    if (Date.now() >= deadline) return null;
+    sleepSync(15);
+  }
+}
