@@ -156,6 +156,17 @@ describe("tasks: happy path", () => {
   });
 });
 
+describe("tasks: OpenAPI", () => {
+  it("documents the task and resource endpoints, the export's two media types included", async () => {
+    const doc = (await api("/api/openapi.json")).body;
+    expect(Object.keys(doc.paths)).toEqual(
+      expect.arrayContaining(["/api/tasks", "/api/tasks/{id}", "/api/tasks/export", "/api/resources", "/api/resources/{id}"]),
+    );
+    expect(Object.keys(doc.paths["/api/tasks/export"].get.responses["200"].content)).toEqual(["text/csv", "application/json"]);
+    expect(doc.components.schemas.Task.properties.priority.enum).toEqual(["LOW", "MED", "HIGH"]);
+  });
+});
+
 describe("tasks: validation", () => {
   let u: TestUser;
   beforeAll(async () => {
