@@ -17,7 +17,15 @@ interface Meta {
   rows_written?: number;
 }
 interface InternalStatement {
-  dbSession?: { _sendOrThrow?: (endpoint: string, sql: string, params: unknown[], format: string) => Promise<{ meta?: Meta; results: { columns: string[]; rows: unknown[][] } }[]> };
+  dbSession?: {
+    _sendOrThrow?: (
+      endpoint: string,
+      sql: string,
+      params: unknown[],
+      format: string,
+      span: typeof NO_SPAN,
+    ) => Promise<{ meta?: Meta; results?: { columns: string[]; rows: unknown[][] } }[]>;
+  };
   statement?: string;
   params?: unknown[];
 }
@@ -69,16 +77,30 @@ class MeteredStatement {
     const internal = this.inner as unknown as InternalStatement;
     const send = internal.dbSession?._sendOrThrow;
     if (typeof send === "function" && typeof internal.statement === "string") {
-      const [res] = await send.call(internal.dbSession, "/query", internal.statement, internal.params ?? [], "ROWS_AND_COLUMNS");
-      record(this.usage, started, [res?.meta]);
-      const rows = (res?.results.rows ?? []) as T[];
-      return options?.columnNames ? [res!.results.columns as T, ...rows] : rows;
+      let res: Awaited<ReturnType<NonNullable<typeof send>>>[number] | undefined;
+      try {
+        [res] = await send.call(internal.dbSession, "/query", internal.statement, internal.params ?? [], "ROWS_AND_COLUMNS", NO_SPAN);
+      } catch (err) {
+        // A D1 error (constraint, syntax…) is the statement's own: rethrow it as raw() would.
+        if (err instanceof Error && err.message.startsWith("D1_ERROR")) throw err;
+        res = undefined; // the internal path is not usable here: fall back to the public API below
+      }
+      if (res) {
+        record(this.usage, started, [res.meta]);
+        const body = res.results as unknown;
+        const rows = (Array.isArray(body) ? body.map((r) => Object.values(r as object)) : (res.results?.rows ?? [])) as T[];
+        const columns = Array.isArray(body) ? Object.keys((body[0] as object) ?? {}) : res.results?.columns;
+        return options?.columnNames ? [columns as T, ...rows] : rows;
+      }
     }
     const rows = options?.columnNames ? await this.inner.raw<T>({ columnNames: true }) : await this.inner.raw<T>();
     record(this.usage, started, []);
     return rows as T[];
   }
 }
+
+/** The tracing span workerd's internal query path expects; metrics need none. */
+const NO_SPAN = { setAttribute() {}, setAttributes() {} };
 
 /** A D1Database whose work is added to `usage`. */
 export function meteredD1(db: D1Database, usage: D1Usage): D1Database {

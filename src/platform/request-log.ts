@@ -29,7 +29,8 @@ export const requestLog: MiddlewareHandler<AppEnv> = async (c, next) => {
   const cf = (c.req.raw as { cf?: { colo?: string } }).cf;
   const blobs = {
     method: c.req.method,
-    route: routePath(c, -1) || c.req.path,
+    // After next(), the route index still points at the handler that answered.
+    route: routePath(c) || c.req.path,
     path: new URL(c.req.url).pathname,
     status_class: `${Math.floor(status / 100)}xx`,
     user_agent: (c.req.header("User-Agent") ?? "").slice(0, USER_AGENT_MAX),
