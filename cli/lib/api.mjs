@@ -57,6 +57,17 @@ export function normalizeBase(url) {
   return u;
 }
 
+/** AbortSignal.any, with a fallback for Node 20 releases before 20.3. */
+function anySignal(signals) {
+  if (typeof AbortSignal.any === "function") return AbortSignal.any(signals);
+  const ctrl = new AbortController();
+  for (const s of signals) {
+    if (s.aborted) return ctrl.abort(s.reason), ctrl.signal;
+    s.addEventListener("abort", () => ctrl.abort(s.reason), { once: true });
+  }
+  return ctrl.signal;
+}
+
 export class Api {
   /**
    * @param {{url: string, token?: string|null, timeoutMs?: number, userAgent?: string}} opts
@@ -88,7 +99,7 @@ export class Api {
         method,
         headers: h,
         body: body === undefined ? undefined : JSON.stringify(body),
-        signal: signals.length > 1 ? AbortSignal.any(signals) : signals[0],
+        signal: signals.length > 1 ? anySignal(signals) : signals[0],
       });
     } catch (err) {
       if (signal && signal.aborted) throw err;

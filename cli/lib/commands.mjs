@@ -262,7 +262,7 @@ async function status(ctx) {
     }
     const lines = [c.dim("No session running.") + ' Start one: devfocus start "<what you are working on>"'];
     if (lastDetail) {
-      lines.push(`Last: ${describeSession(lastDetail)} ${c.dim(`${clock(lastDetail.started_at)}–${clock(lastDetail.ended_at)}`)} · ${duration(lastDetail.total_focus_minutes)} of focus · ${lastDetail.switch_count} switches`);
+      lines.push(`Last: ${describeSession(lastDetail)} ${c.dim(`${clock(lastDetail.started_at)}–${clock(lastDetail.ended_at)}`)} · ${duration(lastDetail.total_focus_minutes)} of focus · ${lastDetail.switch_count} switch${lastDetail.switch_count === 1 ? "" : "es"}`);
     } else if (last) {
       lines.push(`Last: ${describeSession(last)} ended ${clock(last.ended_at)}${last.focus_minutes !== undefined ? ` · about ${duration(last.focus_minutes)} of focus` : ""}`);
     }
@@ -417,7 +417,6 @@ async function watch(ctx, { values }) {
   process.once("SIGINT", stopOn);
   process.once("SIGTERM", stopOn);
   let seen = 0;
-  let snapshotShown = false;
   const print = (line) => ctx.stdout.write(`${line}\n`);
   try {
     const { lastEventId } = await followStream(ctx.api, {
@@ -430,11 +429,11 @@ async function watch(ctx, { values }) {
         if (s.state === "connected") ctx.note(ce.dim(`${s.connection === 1 ? "● watching" : "● reconnected to"} ${ctx.settings.url}${team ? ` (team ${team})` : ""} — Ctrl-C to stop`));
         else ctx.note(ce.yellow(`○ stream lost (${s.error ? s.error.message : "closed"}); reconnecting in ${Math.round(s.retryMs / 100) / 10}s with Last-Event-ID`));
       },
-      onEvent: (e) => {
+      onEvent: (e, connection) => {
         const snapshot = e.event === "reports" || e.event === "insights";
         if (snapshot) {
-          if (snapshotShown && e.event === "reports") return true;
-          if (e.event === "insights") snapshotShown = true;
+          // Every connection starts with the latest reports and insights: shown once, not on each reconnect.
+          if (connection > 1) return true;
           if (ctx.json) print(JSON.stringify({ id: e.id, event: e.event, data: safeJson(e.data) }));
           else {
             const n = Array.isArray(safeJson(e.data)) ? safeJson(e.data).length : 0;
@@ -513,7 +512,7 @@ function resultNote(result) {
   if (result.skipped) return ` — skipped: ${result.skipped}`;
   if (result.switch) return ` → switch #${result.switch.id}`;
   if (result.resource) return ` → resource #${result.resource.id}`;
-  if (result.session) return ` → session #${result.session.id}${result.already ? " (already done)" : ""}`;
+  if (result.session) return ` → session #${result.session.id}${result.already ? " (already done)" : ""}${result.warning ? ` — ${result.warning}` : ""}`;
   return "";
 }
 

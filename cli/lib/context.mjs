@@ -48,7 +48,8 @@ export function createContext(o = {}) {
     },
     _api: null,
     get api() {
-      if (!this._api) this._api = new Api({ url, token, timeoutMs });
+      // Built from the settings as they are now (login and the hook change them).
+      if (!this._api) this._api = new Api({ url: this.settings.url, token: this.settings.token, timeoutMs: this.settings.timeoutMs });
       return this._api;
     },
   };
@@ -141,6 +142,7 @@ export async function syncJournal(ctx, { waitMs = 0, quiet = false, skipSeq = nu
     const { ce } = ctx;
     const replayed = r.replayed.filter((x) => x.entry.seq !== skipSeq);
     if (replayed.length) ctx.note(ce.green(`↻ Synced ${replayed.length} journaled action${replayed.length === 1 ? "" : "s"} to ${ctx.settings.url}.`));
+    for (const x of replayed) if (x.result && x.result.warning) ctx.note(ce.yellow(`  ${describeOp(x.entry.op)}: ${x.result.warning}`));
     for (const f of r.failed.filter((x) => x.entry.seq !== skipSeq)) {
       ctx.note(ce.red(`✗ The API refused a journaled action (${describeOp(f.entry.op)}): ${errorText(f.error)}`));
     }

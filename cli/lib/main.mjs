@@ -30,8 +30,8 @@ function optionRows(options) {
     .map(([k, o]) => [`  ${o.short ? `-${o.short}, ` : ""}--${k}${o.arg ? ` ${o.arg}` : ""}`, o.desc || ""]);
 }
 
-function columns(rows) {
-  const w = Math.max(...rows.map((r) => r[0].length));
+function columns(rows, width = 0) {
+  const w = Math.max(width, ...rows.map((r) => r[0].length));
   return rows.map(([a, b]) => `${a.padEnd(w)}  ${b}`).join("\n");
 }
 
@@ -41,7 +41,8 @@ export function mainHelp(c) {
     if (cmd.hidden) continue;
     (groups[cmd.group] ||= []).push([`  ${name}`, cmd.summary]);
   }
-  const sections = Object.entries(groups).map(([g, rows]) => `${c.bold(g)}\n${columns(rows)}`);
+  const width = Math.max(...Object.values(groups).flat().map((r) => r[0].length));
+  const sections = Object.entries(groups).map(([g, rows]) => `${c.bold(g)}\n${columns(rows, width)}`);
   return [
     `${c.bold("devfocus")} — record dev sessions and context switches from your terminal and from git.`,
     "",

@@ -78,7 +78,9 @@ const ops = {
   /** {title, team, task, at, local} → {session, task, team} */
   async start(api, op, o) {
     const team = await resolveTeam(api, op.team);
-    const task = await mustResolve(api, op.task);
+    // Replayed, the session matters more than its task: one that cannot be found is left out, not fatal.
+    const task = o.replay ? await resolveTask(api, op.task) : await mustResolve(api, op.task);
+    const warning = op.task && !task ? `no task matches ${op.task.label}; the session has no task` : undefined;
     let session = o.replay && o.attempted ? await findStarted(api, op) : null;
     if (!session) {
       const body = { title: op.title, ...(team ? { team: team.id } : {}) };
@@ -86,7 +88,7 @@ const ops = {
     }
     if (o.progress) o.progress.session = session;
     if (task) session = (await attachQuietly(api, session.id, task.id, "MAIN")) || (await api.get(`/sessions/${session.id}/`));
-    return { session, task, team };
+    return { session, task, team, warning };
   },
 
   /** {session, from, to, reason, note, at, explicit} → {switch, from, to} or {skipped} */

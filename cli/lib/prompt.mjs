@@ -34,8 +34,9 @@ export async function promptLine(question, { stdin = process.stdin, stderr = pro
 /** Reads a password without echoing it: raw mode on a TTY (backspace, Ctrl-U, Ctrl-C handled), else a piped line. */
 export async function promptPassword(question = "Password: ", { stdin = process.stdin, stderr = process.stderr } = {}) {
   if (!stdin.isTTY) return nextPipedLine(stdin, "password");
-  stderr.write(question);
+  // Raw mode (no echo) before the prompt shows, so nothing typed right after it can be echoed.
   stdin.setRawMode(true);
+  stderr.write(question);
   stdin.resume();
   stdin.setEncoding("utf8");
   try {

@@ -107,6 +107,7 @@ describe("devfocus watch", () => {
       assert.match(lines[1], /#42 insight\.created WARN HIGH_CONTEXT_SWITCHING Batch small requests\./);
       assert.match(r.stderr, /stream lost .*reconnecting in 0\.1s with Last-Event-ID/);
       assert.equal(r.stdout.match(/recent reports/g).length, 1, "the snapshot is shown once, not on every reconnect");
+      assert.equal(r.stdout.match(/recent insights/g).length, 1);
     } finally {
       server.close();
       server.closeAllConnections();
