@@ -68,6 +68,12 @@ describe("auth: happy path", () => {
   });
 });
 
+/** Rate limits use fixed 60 s windows: start a burst well inside one, so it cannot straddle two. */
+async function awayFromWindowEdge() {
+  const intoWindow = Date.now() % 60_000;
+  if (intoWindow > 45_000) await new Promise((r) => setTimeout(r, 60_000 - intoWindow + 100));
+}
+
 describe("auth: errors", () => {
   it("duplicate email is 409", async () => {
     const u = await makeUser();
@@ -115,6 +121,7 @@ describe("auth: errors", () => {
   });
 
   it("rate limits login per email with 429 and Retry-After", async () => {
+    await awayFromWindowEdge();
     const u = await makeUser();
     const statuses: number[] = [];
     let last;
@@ -129,6 +136,7 @@ describe("auth: errors", () => {
   });
 
   it("rate limits register per IP", async () => {
+    await awayFromWindowEdge();
     const statuses: number[] = [];
     for (let i = 0; i < 32; i++) {
       const res = await api("/api/auth/register/", { body: { email: `x${i}@`, password: "x" }, headers: { "CF-Connecting-IP": "198.51.100.7" } });
