@@ -29,6 +29,7 @@ export class Unreachable extends Error {
   constructor(url, cause) {
     super(`Cannot reach the DevFocus API at ${url}${cause ? ` (${describeCause(cause)})` : ""}.`);
     this.name = "Unreachable";
+    this.code = "UNREACHABLE";
     this.url = url;
     /** The request certainly never reached the server (no connection was made). */
     this.notSent = NOT_SENT.has(causeCode(cause)) || /bad port/i.test(String(cause && cause.cause && cause.cause.message));

@@ -247,6 +247,7 @@ async function stop(ctx) {
 
 async function status(ctx) {
   const { c } = ctx;
+  if (!ctx.settings.token && !ctx.state.read().session) requireToken(ctx);
   const waiting = ctx.journal.count();
   const r = await currentSession(ctx);
   const offlineNote = r.unreachable ? c.yellow(`  offline — local record${waiting ? `; ${waiting} journaled action${waiting === 1 ? "" : "s"} waiting to sync` : ""}.`) : null;

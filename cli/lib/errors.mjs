@@ -5,6 +5,7 @@ export class UsageError extends Error {
   constructor(message) {
     super(message);
     this.name = "UsageError";
+    this.code = "USAGE";
   }
 }
 

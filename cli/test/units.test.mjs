@@ -238,7 +238,7 @@ describe("help and usage", () => {
     assert.match(r.stderr, /Unknown option '--nope'/);
     const j = await cli(["status", "--bogus", "--json"]);
     assert.equal(j.code, 2);
-    assert.equal(JSON.parse(j.stderr).error.code, "UsageError");
+    assert.equal(JSON.parse(j.stderr).error.code, "USAGE");
     const n = await cli(["start", "x"], { env: makeHome().env });
     assert.equal(n.code, 1);
     assert.match(n.stderr, /Not logged in\.\nRun `devfocus login --url <api>`/);
