@@ -756,7 +756,8 @@ export const COMMANDS = {
     description:
       "install: in a git repository, adds a post-checkout hook that records a switch in the running session when you change\n" +
       "branch (from the previous branch's task to the new one). An existing hook is kept and still runs first; uninstall puts it back.\n" +
-      "Branches map to tasks by id or external_key: 42-fix-login, gh-42, task-17, feature/acme-widgets-42; hotfix/* → QUICK_FIX.",
+      "Branches map to tasks by id or external_key: 42-fix-login, gh-42, task-17, feature/acme-widgets-42; hotfix/* → QUICK_FIX.\n" +
+      "It runs in the background and is silent: what it did is in hook.log next to config.json. DEVFOCUS_HOOK_DISABLE=1 skips it.",
     options: { from: { type: "string", hidden: true }, to: { type: "string", hidden: true } },
     positionals: [1, 1],
     run: hook,
