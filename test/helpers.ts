@@ -102,3 +102,22 @@ export const worker = exports.default as unknown as {
   queue(queue: string, messages: TestMessage[]): Promise<QueueRunResult>;
   scheduled(opts: { scheduledTime?: Date; cron?: string }): Promise<unknown>;
 };
+
+export const ROLES = ["VIEWER", "MEMBER", "ADMIN", "OWNER"] as const;
+export type Role = (typeof ROLES)[number];
+export type TeamUsers = Record<Role | "OUTSIDER", TestUser>;
+
+/** A team with one user per role (named after it) plus an outsider. */
+export async function teamWithRoles(): Promise<{ team: { id: number; slug: string }; users: TeamUsers }> {
+  const owner = await makeUser({ name: "Owner" });
+  const team = (await api("/api/teams/", { token: owner.token, body: { name: "Acme Platform" } })).body;
+  const users = { OWNER: owner } as TeamUsers;
+  for (const role of ["ADMIN", "MEMBER", "VIEWER"] as const) {
+    const u = await makeUser({ name: role });
+    const res = await api(`/api/teams/${team.id}/members/`, { token: owner.token, body: { email: u.email, role } });
+    if (res.status !== 201) throw new Error(`adding ${role} failed: ${res.status} ${res.text}`);
+    users[role] = u;
+  }
+  users.OUTSIDER = await makeUser();
+  return { team, users };
+}

@@ -1,25 +1,7 @@
 import { env } from "cloudflare:workers";
 import { beforeAll, describe, expect, it } from "vitest";
-import { api, expectError, makeUser, walk, type TestUser } from "./helpers";
+import { api, expectError, makeUser, ROLES, teamWithRoles, walk, type Role, type TeamUsers, type TestUser } from "./helpers";
 
-const ROLES = ["VIEWER", "MEMBER", "ADMIN", "OWNER"] as const;
-type Role = (typeof ROLES)[number];
-type TeamUsers = Record<Role | "OUTSIDER", TestUser>;
-
-/** A team with one user per role plus an outsider. */
-async function teamWithRoles(): Promise<{ team: { id: number }; users: TeamUsers }> {
-  const owner = await makeUser({ name: "Owner" });
-  const team = (await api("/api/teams/", { token: owner.token, body: { name: "Acme Platform" } })).body;
-  const users = { OWNER: owner } as TeamUsers;
-  for (const role of ["ADMIN", "MEMBER", "VIEWER"] as const) {
-    const u = await makeUser({ name: role });
-    const res = await api(`/api/teams/${team.id}/members/`, { token: owner.token, body: { email: u.email, role } });
-    expect(res.status).toBe(201);
-    users[role] = u;
-  }
-  users.OUTSIDER = await makeUser();
-  return { team, users };
-}
 
 async function post(path: string, token: string, body: Record<string, unknown>) {
   const res = await api(path, { token, body });

@@ -9,26 +9,8 @@ import { taskListQueries } from "../src/modules/tasks/service";
 import { readableScopes } from "../src/modules/tasks/visibility";
 import { TASK_ORDERING } from "../src/modules/tasks/schemas";
 import { cursorAfter, parseOrdering } from "../src/platform/pagination";
-import { api, expectError, makeUser, walk, type TestUser } from "./helpers";
+import { api, expectError, makeUser, ROLES, teamWithRoles, walk, type Role, type TeamUsers, type TestUser } from "./helpers";
 
-const ROLES = ["VIEWER", "MEMBER", "ADMIN", "OWNER"] as const;
-type Role = (typeof ROLES)[number];
-type TeamUsers = Record<Role | "OUTSIDER", TestUser>;
-
-/** A team with one user per role plus an outsider. */
-async function teamWithRoles(): Promise<{ team: { id: number }; users: TeamUsers }> {
-  const owner = await makeUser({ name: "Owner" });
-  const team = (await api("/api/teams/", { token: owner.token, body: { name: "Acme Platform" } })).body;
-  const users = { OWNER: owner } as TeamUsers;
-  for (const role of ["ADMIN", "MEMBER", "VIEWER"] as const) {
-    const u = await makeUser({ name: role });
-    const res = await api(`/api/teams/${team.id}/members/`, { token: owner.token, body: { email: u.email, role } });
-    expect(res.status).toBe(201);
-    users[role] = u;
-  }
-  users.OUTSIDER = await makeUser();
-  return { team, users };
-}
 
 async function newTeam(owner: TestUser, name = "Team") {
   const res = await api("/api/teams/", { token: owner.token, body: { name } });

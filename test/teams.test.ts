@@ -1,24 +1,6 @@
 import { env } from "cloudflare:workers";
 import { describe, expect, it } from "vitest";
-import { api, expectError, makeUser, type TestUser } from "./helpers";
-
-const ROLES = ["VIEWER", "MEMBER", "ADMIN", "OWNER"] as const;
-type Role = (typeof ROLES)[number];
-
-/** A team with one user per role plus an outsider. */
-async function teamWithRoles() {
-  const owner = await makeUser({ name: "Owner" });
-  const team = (await api("/api/teams/", { token: owner.token, body: { name: "Acme Platform" } })).body;
-  const users: Record<Role | "OUTSIDER", TestUser> = { OWNER: owner } as any;
-  for (const role of ["ADMIN", "MEMBER", "VIEWER"] as const) {
-    const u = await makeUser({ name: role });
-    const res = await api(`/api/teams/${team.id}/members/`, { token: owner.token, body: { email: u.email, role } });
-    expect(res.status).toBe(201);
-    users[role] = u;
-  }
-  users.OUTSIDER = await makeUser();
-  return { team, users };
-}
+import { api, expectError, makeUser, ROLES, teamWithRoles, type Role, type TestUser } from "./helpers";
 
 describe("teams: happy path", () => {
   it("creates a team with a derived slug; the creator is OWNER", async () => {
