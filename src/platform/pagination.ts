@@ -1,7 +1,7 @@
 import { z } from "@hono/zod-openapi";
 import { and, asc, desc, eq, getTableColumns, gt, gte, lt, lte, or, sql, type SQL } from "drizzle-orm";
 import type { SQLiteColumn } from "drizzle-orm/sqlite-core";
-import { ApiError, invalid } from "./errors";
+import { invalid } from "./errors";
 
 export const DEFAULT_PAGE_SIZE = 50;
 export const MAX_PAGE_SIZE = 200;
@@ -174,5 +174,3 @@ export function pageSchema<T extends z.ZodType>(item: T, name: string) {
     })
     .openapi(name);
 }
-
-export { ApiError };

@@ -1,4 +1,4 @@
-import { createRoute, z } from "@hono/zod-openapi";
+import { createRoute } from "@hono/zod-openapi";
 import { commonErrors, writeErrors } from "../../platform/errors";
 import { listQuery, pageSchema } from "../../platform/pagination";
 import { bearer, createRouter, IdParam, jsonBody, jsonContent } from "../../platform/router";

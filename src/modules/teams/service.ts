@@ -3,7 +3,7 @@ import { memberships, teams, users, type Role } from "../../db/schema";
 import type { Actor, Db } from "../../env";
 import { ApiError, conflict, forbidden, notFound } from "../../platform/errors";
 import { keyset, parseOrdering, toPage, type OrderFields } from "../../platform/pagination";
-import { atLeast, requireRole, TEAM_ACTIONS, teamIdsOf } from "./access";
+import { atLeast, requireRole, TEAM_ACTIONS } from "./access";
 import { serializeTeam, slugify } from "./schemas";
 
 export const TEAM_ORDERING: OrderFields = { created_at: teams.createdAt, name: teams.name };
@@ -181,5 +181,3 @@ export async function removeMember(db: Db, actor: Actor, teamId: number, userId:
     .returning({ id: memberships.id });
   if (!deleted.length) throw conflict("A team must keep at least one OWNER; hand ownership over first.");
 }
-
-export { teamIdsOf };
