@@ -1,12 +1,11 @@
 import { env, exports } from "cloudflare:workers";
-import { afterAll, beforeAll, beforeEach, describe, expect, it, vi, type MockInstance } from "vitest";
+import { afterAll, beforeAll, describe, expect, it, vi, type MockInstance } from "vitest";
 import { normalizeLabel, priorityFromLabels, statusFromState, typeFromLabels, hasNextPage } from "../src/modules/github/mapping";
 import { api, BASE, expectError, makeUser, walk, type TestUser } from "./helpers";
 
 // ─── A fake GitHub at the fetch boundary ─────────────────────────────────────────────────────────
 
 const GITHUB = "https://api.github.com";
-const PAGE = 100;
 
 interface FakeItem {
   id: number;
