@@ -38,7 +38,14 @@ export const Timestamp = z.iso
   .transform((v) => new Date(v).toISOString())
   .openapi({ example: "2026-01-30T09:15:00.000Z" });
 
-export const Day = z.iso.date().openapi({ example: "2026-01-30" });
+/**
+ * A calendar day of a four-digit year whose neighbouring days and weeks are four-digit years too: day
+ * arithmetic past 9999-12-31 yields "+010000-…" strings that parse to NaN (a 500), and JS maps years 0–99 to 1900s.
+ */
+export const Day = z.iso
+  .date()
+  .refine((d) => d >= "1000-01-01" && d <= "9998-12-31", { message: "Must be between 1000-01-01 and 9998-12-31." })
+  .openapi({ example: "2026-01-30" });
 
 export const bearer = [{ bearer: [] }];
 
