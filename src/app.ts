@@ -49,6 +49,10 @@ function toApiError(err: unknown, c: Context<AppEnv>): ApiError {
   if (err instanceof Error && /UNIQUE constraint failed/.test(String(err.message) + String(err.cause ?? ""))) {
     return new ApiError("CONFLICT", "This object already exists.");
   }
+  // A row the write refers to (a team, session or task) was deleted between the request's check and its write.
+  if (err instanceof Error && /FOREIGN KEY constraint failed/.test(String(err.message) + String(err.cause ?? ""))) {
+    return new ApiError("NOT_FOUND", "An object this request refers to no longer exists.");
+  }
   console.error(
     JSON.stringify({
       level: "error",
