@@ -37,14 +37,25 @@ export async function createTeam(db: Db, actor: Actor, input: { name: string; sl
     if (await slugTaken(db, slug)) slug = `${slug}-${crypto.randomUUID().slice(0, 6)}`;
   }
   // Team and its first OWNER in one batch: a team never exists without an owner.
-  const [[team]] = await db.batch([
-    db.insert(teams).values({ name: input.name, slug, createdBy: actor.id }).returning(),
-    db.insert(memberships).values({
-      teamId: sql`(SELECT ${teams.id} FROM ${teams} WHERE ${teams.slug} = ${slug})`,
-      userId: actor.id,
-      role: "OWNER",
-    }),
-  ]);
+  const insert = (slug: string) =>
+    db.batch([
+      db.insert(teams).values({ name: input.name, slug, createdBy: actor.id }).returning(),
+      db.insert(memberships).values({
+        teamId: sql`(SELECT ${teams.id} FROM ${teams} WHERE ${teams.slug} = ${slug})`,
+        userId: actor.id,
+        role: "OWNER",
+      }),
+    ]);
+  let created;
+  try {
+    created = await insert(slug);
+  } catch (err) {
+    // A concurrent request took the derived slug after the check above: suffix it, as if it had been taken.
+    const unique = /UNIQUE constraint failed/.test(String((err as Error)?.message) + String((err as Error)?.cause ?? ""));
+    if (input.slug || !unique) throw err;
+    created = await insert(`${slug}-${crypto.randomUUID().slice(0, 6)}`);
+  }
+  const [[team]] = created;
   return serializeTeam(team!, "OWNER");
 }
 
@@ -143,6 +154,16 @@ async function targetMembership(db: Db, teamId: number, userId: number) {
   return row;
 }
 
+/**
+ * The roles a membership change was decided on, re-checked inside its write (compare-and-set): a target
+ * promoted to OWNER, or a caller demoted, between the read and the write makes the write match nothing.
+ */
+const rolesUnchanged = (teamId: number, target: { role: Role }, actor: Actor, actorRole: Role) =>
+  and(
+    eq(memberships.role, target.role),
+    sql`EXISTS (SELECT 1 FROM ${memberships} WHERE ${memberships.teamId} = ${teamId} AND ${memberships.userId} = ${actor.id} AND ${memberships.role} = ${actorRole})`,
+  );
+
 export async function updateMember(db: Db, actor: Actor, teamId: number, userId: number, role: Role) {
   const m = await requireRole(db, actor, teamId, "manageMembers");
   const target = await targetMembership(db, teamId, userId);
@@ -155,11 +176,12 @@ export async function updateMember(db: Db, actor: Actor, teamId: number, userId:
       and(
         eq(memberships.teamId, teamId),
         eq(memberships.userId, userId),
+        rolesUnchanged(teamId, target, actor, m.role),
         keepsOwner ? undefined : otherOwnersExist(teamId),
       ),
     )
     .returning();
-  if (!updated.length) throw conflict("A team must keep at least one OWNER.");
+  if (!updated.length) throw conflict("A team must keep at least one OWNER (or a role changed meanwhile: try again).");
   return serializeMember(target, role, target.createdAt);
 }
 
@@ -175,9 +197,10 @@ export async function removeMember(db: Db, actor: Actor, teamId: number, userId:
       and(
         eq(memberships.teamId, teamId),
         eq(memberships.userId, userId),
+        rolesUnchanged(teamId, target, actor, m.role),
         target.role === "OWNER" ? otherOwnersExist(teamId) : undefined,
       ),
     )
     .returning({ id: memberships.id });
-  if (!deleted.length) throw conflict("A team must keep at least one OWNER; hand ownership over first.");
+  if (!deleted.length) throw conflict("A team must keep at least one OWNER; hand ownership over first (or a role changed meanwhile: try again).");
 }
