@@ -780,3 +780,23 @@ describe("bad input: regressions found by the generator", () => {
     await assertInvariants("out-of-range days");
   });
 });
+
+describe("bad input: sessions search within D1's 50-byte LIKE pattern limit", () => {
+  it("a search of 100 multi-byte characters or 100 LIKE wildcards is a 200 that still finds the session", async () => {
+    const u = await fastUser();
+    const accents = "é".repeat(100);
+    const percents = "%".repeat(100);
+    for (const title of [accents, percents, `${"😀".repeat(40)}x`]) {
+      const s = await ok(api("/api/sessions/", { token: u.token, body: { title } }));
+      for (const path of ["/api/sessions/", "/api/sessions/export/"]) {
+        const res = await api(`${path}?format=json&search=${encodeURIComponent(title)}`, { token: u.token });
+        expect(res.status, res.text).toBe(200);
+        const rows = path.includes("export") ? res.body : res.body.results;
+        expect(rows.map((r: any) => r.id)).toContain(s.id);
+      }
+    }
+    // The wildcards are literal: 100 % match only the session that has them, not every session.
+    const res = await api(`/api/sessions/?search=${encodeURIComponent(percents)}`, { token: u.token });
+    expect(res.body.results.map((r: any) => r.title)).toEqual([percents]);
+  });
+});

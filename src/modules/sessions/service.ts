@@ -24,8 +24,23 @@ export const SESSION_ORDERING: OrderFields = {
 
 const nowIso = () => new Date().toISOString();
 
-/** LIKE pattern with the user's text taken literally (D1 caps patterns at 50 bytes). */
-export const likePattern = (text: string) => `%${text.slice(0, 48).replace(/[\\%_]/g, (c) => `\\${c}`)}%`;
+/**
+ * LIKE pattern with the user's text taken literally. D1 caps patterns at 50 bytes of UTF-8, escapes and the
+ * two % included (48 characters of "é" or of "%" were 96 bytes: a 500), so the text is cut by bytes.
+ */
+export function likePattern(text: string): string {
+  const utf8 = new TextEncoder();
+  let body = "";
+  let bytes = 2;
+  for (const ch of text) {
+    const part = /[\\%_]/.test(ch) ? `\\${ch}` : ch;
+    bytes += utf8.encode(part).length;
+    if (bytes > 50) break;
+    body += part;
+  }
+  return `%${body}%`;
+}
+
 export const likeEscaped = (col: Parameters<typeof like>[0], text: string) =>
   sql`${col} LIKE ${likePattern(text)} ESCAPE '\\'`;
 
@@ -152,7 +167,9 @@ export async function pauseSession(db: Db, actor: Actor, id: number, at = nowIso
       .returning(),
     db.insert(sessionPauses).values({
       // NULL unless the guarded update above just happened: the NOT NULL constraint then aborts the batch.
-      sessionId: sql`(SELECT ${devSessions.id} FROM ${devSessions} WHERE ${devSessions.id} = ${id} AND ${devSessions.status} = 'PAUSED')`,
+      // (PAUSED alone is not enough: a concurrent pause may have paused it; then an open pause exists.)
+      sessionId: sql`(SELECT ${devSessions.id} FROM ${devSessions} WHERE ${devSessions.id} = ${id} AND ${devSessions.status} = 'PAUSED'
+        AND NOT EXISTS (SELECT 1 FROM ${sessionPauses} WHERE ${sessionPauses.sessionId} = ${id} AND ${sessionPauses.resumedAt} IS NULL))`,
       pausedAt: at,
     }),
   ]).catch(rethrowAsConflict("pause"));
@@ -174,11 +191,16 @@ export async function resumeSession(db: Db, actor: Actor, id: number, at = nowIs
     db
       .update(sessionPauses)
       .set({ resumedAt: at })
-      .where(and(eq(sessionPauses.sessionId, id), isNull(sessionPauses.resumedAt))),
+      // Only if the session is open now: a resume that lost a race must not end someone else's new pause.
+      .where(and(eq(sessionPauses.sessionId, id), isNull(sessionPauses.resumedAt), statusIs(id, "OPEN"))),
   ]);
   if (!updated.length) throw transitionConflict("no longer PAUSED", "resume");
   return sessionDetail(db, updated[0]!);
 }
+
+/** True while the session's status (as the statement runs, inside its batch) is `status`. */
+const statusIs = (id: number, status: "OPEN" | "DONE") =>
+  sql`(SELECT ${devSessions.status} FROM ${devSessions} WHERE ${devSessions.id} = ${id}) = ${status}`;
 
 /** Focus summary of a stored session, up to `end` (its ended_at, or now while it runs). */
 export async function sessionFocus(db: Db, s: SessionRow, end: number) {
@@ -209,7 +231,8 @@ export async function closeSession(env: Bindings, db: Db, actor: Actor, id: numb
     db
       .update(sessionPauses)
       .set({ resumedAt: endedAt })
-      .where(and(eq(sessionPauses.sessionId, id), isNull(sessionPauses.resumedAt))),
+      // Only if the session is closed now: a close that lost a race must not end the pause of a paused session.
+      .where(and(eq(sessionPauses.sessionId, id), isNull(sessionPauses.resumedAt), statusIs(id, "DONE"))),
   ]);
   if (!updated.length) throw transitionConflict("no longer open", "close");
   const detail = await sessionDetail(db, updated[0]!);
