@@ -1,5 +1,6 @@
 import type { DrizzleD1Database } from "drizzle-orm/d1";
 import type * as schema from "./db/schema";
+import type { Role } from "./db/schema";
 import type { D1Usage } from "./platform/request-log";
 
 /** Secrets are optional: each feature that needs one answers 503 (or falls back) when it is unset. */
@@ -21,6 +22,12 @@ export interface Actor {
   dayStartHour: number;
   weekStart: "MON" | "SUN";
   tokenId: number;
+  /**
+   * The caller's teams and roles, read in the same statement as the token (so at the same instant as a
+   * separate membership query would be): per request, never cached across requests. Absent when an Actor
+   * is built by hand (tests, queue consumers): role checks then query D1.
+   */
+  teams?: ReadonlyMap<number, Role>;
 }
 
 export interface AppEnv {

@@ -1,5 +1,5 @@
-import { and, eq, gte, inArray, lt, notInArray, type SQL } from "drizzle-orm";
-import { contextSwitches, devSessions, insights, reports, sessionPauses, sessionTasks, tasks } from "../../db/schema";
+import { and, eq, gte, lt, notInArray, sql, type SQL } from "drizzle-orm";
+import { devSessions, insights, reports } from "../../db/schema";
 import type { Bindings, Db } from "../../env";
 import { addDays, dayBounds, iso, localDay, weekStartDay } from "../../platform/time";
 import { channelsFor, eventPublisher } from "../events/publisher";
@@ -30,44 +30,52 @@ interface PeriodData {
 }
 
 /**
- * Everything a report aggregates for [from, to): the owner's sessions that started then, with their
- * switches, pauses and attached tasks — four indexed queries in one D1 round trip.
+ * Everything a report aggregates for [from, to): the owner's sessions that started then, each with its
+ * switches, pauses and attached tasks gathered by correlated subqueries (json_group_array) — one statement,
+ * one round trip, and each row read once: the sessions through their (owner, started_at) index, the rest
+ * through their session_id indexes. Rows read ≈ rows aggregated (pinned in test/query-plans.test.ts).
  */
+export function periodQuery(db: Db, owner: ReportOwner, from: number, to: number) {
+  // Written out with table-qualified names: drizzle leaves columns unqualified in a one-table select, and
+  // "id" inside these subqueries must be the outer session's.
+  const switches = sql<string>`(SELECT json_group_array(json_array(cs.happened_at, cs.reason, cs.from_task_id, cs.to_task_id)) FROM context_switches cs WHERE cs.session_id = dev_sessions.id)`;
+  const pauses = sql<string>`(SELECT json_group_array(json_array(sp.paused_at, sp.resumed_at)) FROM session_pauses sp WHERE sp.session_id = dev_sessions.id)`;
+  const attached = sql<string>`(SELECT json_group_array(json_array(t.id, t.title, t.type)) FROM session_tasks st INNER JOIN tasks t ON t.id = st.task_id WHERE st.session_id = dev_sessions.id)`;
+  return db
+    .select({
+      id: devSessions.id,
+      title: devSessions.title,
+      status: devSessions.status,
+      startedAt: devSessions.startedAt,
+      endedAt: devSessions.endedAt,
+      switches,
+      pauses,
+      attached,
+    })
+    .from(devSessions)
+    .where(
+      and(
+        owner.kind === "user" ? eq(devSessions.userId, owner.id) : eq(devSessions.teamId, owner.id),
+        gte(devSessions.startedAt, iso(from)),
+        lt(devSessions.startedAt, iso(to)),
+      ),
+    );
+}
+
+type SwitchTuple = [string, SessionInput["switches"][number]["reason"], number | null, number | null];
+type PauseTuple = [string, string | null];
+type TaskTuple = [number, string, TaskInput["type"]];
+
 async function loadPeriod(db: Db, owner: ReportOwner, prefs: Prefs, from: number, to: number, now: number): Promise<PeriodData> {
-  const inPeriod = and(
-    owner.kind === "user" ? eq(devSessions.userId, owner.id) : eq(devSessions.teamId, owner.id),
-    gte(devSessions.startedAt, iso(from)),
-    lt(devSessions.startedAt, iso(to)),
-  );
-  const ids = db.select({ id: devSessions.id }).from(devSessions).where(inPeriod);
-  const [sessionRows, switchRows, pauseRows, taskRows] = await db.batch([
-    db.select().from(devSessions).where(inPeriod),
-    db
-      .select({
-        sessionId: contextSwitches.sessionId,
-        at: contextSwitches.happenedAt,
-        reason: contextSwitches.reason,
-        fromTask: contextSwitches.fromTaskId,
-        toTask: contextSwitches.toTaskId,
-      })
-      .from(contextSwitches)
-      .where(inArray(contextSwitches.sessionId, ids)),
-    db.select().from(sessionPauses).where(inArray(sessionPauses.sessionId, ids)),
-    db
-      .select({ sessionId: sessionTasks.sessionId, id: tasks.id, title: tasks.title, type: tasks.type })
-      .from(sessionTasks)
-      .innerJoin(tasks, eq(tasks.id, sessionTasks.taskId))
-      .where(inArray(sessionTasks.sessionId, ids)),
-  ]);
-  const group = <T extends { sessionId: number }>(rows: T[]) => {
-    const m = new Map<number, T[]>();
-    for (const r of rows) m.set(r.sessionId, [...(m.get(r.sessionId) ?? []), r]);
-    return m;
-  };
-  const switchesBy = group(switchRows);
-  const pausesBy = group(pauseRows);
-  const sessions = sessionRows.map((s) => {
+  const rows = await periodQuery(db, owner, from, to);
+  const byTask = new Map<number, TaskInput>();
+  const sessions = rows.map((s) => {
     const startedAt = Date.parse(s.startedAt);
+    for (const [id, title, type] of JSON.parse(s.attached) as TaskTuple[]) {
+      const entry = byTask.get(id) ?? { id, title, type, sessionIds: [] };
+      entry.sessionIds.push(s.id);
+      byTask.set(id, entry);
+    }
     return {
       id: s.id,
       title: s.title,
@@ -75,17 +83,11 @@ async function loadPeriod(db: Db, owner: ReportOwner, prefs: Prefs, from: number
       startedAt,
       day: localDay(startedAt, prefs),
       end: s.endedAt ? Date.parse(s.endedAt) : Math.max(now, startedAt),
-      pauses: (pausesBy.get(s.id) ?? []).map((p) => ({ from: Date.parse(p.pausedAt), to: p.resumedAt ? Date.parse(p.resumedAt) : null })),
-      switches: (switchesBy.get(s.id) ?? []).map((w) => ({ at: Date.parse(w.at), reason: w.reason, fromTask: w.fromTask, toTask: w.toTask })),
+      pauses: (JSON.parse(s.pauses) as PauseTuple[]).map(([p, r]) => ({ from: Date.parse(p), to: r ? Date.parse(r) : null })),
+      switches: (JSON.parse(s.switches) as SwitchTuple[]).map(([at, reason, fromTask, toTask]) => ({ at: Date.parse(at), reason, fromTask, toTask })),
     };
   });
   sessions.sort((a, b) => a.startedAt - b.startedAt || a.id - b.id);
-  const byTask = new Map<number, TaskInput>();
-  for (const t of taskRows) {
-    const entry = byTask.get(t.id) ?? { id: t.id, title: t.title, type: t.type, sessionIds: [] };
-    entry.sessionIds.push(t.sessionId);
-    byTask.set(t.id, entry);
-  }
   return { sessions, tasks: [...byTask.values()] };
 }
 

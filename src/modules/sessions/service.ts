@@ -2,7 +2,7 @@ import type { z } from "@hono/zod-openapi";
 import { and, asc, eq, gte, isNull, like, lt, or, sql, type SQL } from "drizzle-orm";
 import { contextSwitches, devSessions, sessionPauses, sessionTasks, tasks } from "../../db/schema";
 import type { Actor, Bindings, Db } from "../../env";
-import { conflict, invalid } from "../../platform/errors";
+import { conflict, invalid, notFound } from "../../platform/errors";
 import { keysetPages } from "../../platform/export";
 import { keyset, parseOrdering, toPage, type OrderFields } from "../../platform/pagination";
 import { dayBounds } from "../../platform/time";
@@ -11,7 +11,7 @@ import { atLeast, requireRole } from "../teams/access";
 import { getVisibleTask } from "../tasks/visibility";
 import { focusSummary } from "./focus";
 import { serializeSession, SESSION_FILTERS, type SessionRow } from "./schemas";
-import { getOwnSession, getReadableSession } from "./visibility";
+import { getOwnSession, readableSessionQuery } from "./visibility";
 
 export const SESSION_ORDERING: OrderFields = {
   created_at: devSessions.createdAt,
@@ -106,18 +106,27 @@ export async function createSession(
   return row!;
 }
 
-export async function sessionDetail(db: Db, session: SessionRow) {
-  const attached = await db
+/** The tasks attached to a session, in the order they were attached. */
+export const attachedTasks = (db: Db, sessionId: number) =>
+  db
     .select({ task: sessionTasks.taskId, role: sessionTasks.role, title: tasks.title })
     .from(sessionTasks)
     .innerJoin(tasks, eq(tasks.id, sessionTasks.taskId))
-    .where(eq(sessionTasks.sessionId, session.id))
+    .where(eq(sessionTasks.sessionId, sessionId))
     .orderBy(asc(sessionTasks.id));
-  return { ...serializeSession(session), tasks: attached };
+
+export async function sessionDetail(db: Db, session: SessionRow) {
+  return { ...serializeSession(session), tasks: await attachedTasks(db, session.id) };
 }
 
+/**
+ * A readable session with its tasks: both reads in one D1 batch (one round trip). The tasks are read
+ * before visibility is known and dropped with a 404 when the session is not readable.
+ */
 export async function getSession(db: Db, actor: Actor, id: number) {
-  return sessionDetail(db, await getReadableSession(db, actor, id));
+  const [[session], attached] = await db.batch([readableSessionQuery(db, actor, id), attachedTasks(db, id)]);
+  if (!session) throw notFound("Session");
+  return { ...serializeSession(session), tasks: attached };
 }
 
 export async function updateSession(db: Db, actor: Actor, id: number, input: { title?: string; description?: string }) {

@@ -9,9 +9,13 @@ export function readableSessions(db: Db, actor: Actor): SQL {
   return or(eq(devSessions.userId, actor.id), inArray(devSessions.teamId, teamIdsOf(db, actor.id, "ADMIN")))!;
 }
 
+/** The query for one session the caller may read (no row if it does not exist or is not readable). */
+export const readableSessionQuery = (db: Db, actor: Actor, id: number) =>
+  db.select().from(devSessions).where(and(eq(devSessions.id, id), readableSessions(db, actor))).limit(1);
+
 /** A session the caller may read, or 404. */
 export async function getReadableSession(db: Db, actor: Actor, id: number) {
-  const [s] = await db.select().from(devSessions).where(and(eq(devSessions.id, id), readableSessions(db, actor))).limit(1);
+  const [s] = await readableSessionQuery(db, actor, id);
   if (!s) throw notFound("Session");
   return s;
 }

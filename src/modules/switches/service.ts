@@ -1,5 +1,5 @@
 import type { z } from "@hono/zod-openapi";
-import { and, count, eq, gte, inArray, lt, max, sql } from "drizzle-orm";
+import { and, count, eq, gte, inArray, lt, max, sql, type SQL } from "drizzle-orm";
 import { contextSwitches, devSessions } from "../../db/schema";
 import type { Actor, Db } from "../../env";
 import { conflict, invalid, notFound } from "../../platform/errors";
@@ -59,32 +59,49 @@ export async function createSwitch(db: Db, actor: Actor, input: z.infer<typeof C
   return serializeSwitch(row!);
 }
 
-/** Switches of sessions the caller may read (their own; members' in teams they administer). */
-const readableSwitches = (db: Db, actor: Actor) =>
-  inArray(contextSwitches.sessionId, db.select({ id: devSessions.id }).from(devSessions).where(readableSessions(db, actor)));
+/**
+ * Switches of one session, if the caller may read it (their own; members' in teams they administer). The
+ * session is named (an id, or a scalar subquery giving it), so the check is one primary-key lookup, evaluated
+ * once — not a list of every session the caller may read.
+ */
+const inReadableSession = (db: Db, actor: Actor, sessionId: number | SQL) =>
+  inArray(
+    contextSwitches.sessionId,
+    db.select({ id: devSessions.id }).from(devSessions).where(and(eq(devSessions.id, sessionId), readableSessions(db, actor))),
+  );
 
-export async function getSwitch(db: Db, actor: Actor, id: number) {
-  const [row] = await db
+/** One switch the caller may read, as a query: exported so a test can EXPLAIN it. */
+export function switchQuery(db: Db, actor: Actor, id: number) {
+  const itsSession = sql`(SELECT cs.session_id FROM context_switches cs WHERE cs.id = ${id})`;
+  return db
     .select()
     .from(contextSwitches)
-    .where(and(eq(contextSwitches.id, id), readableSwitches(db, actor)))
+    .where(and(eq(contextSwitches.id, id), inReadableSession(db, actor, itsSession)))
     .limit(1);
+}
+
+export async function getSwitch(db: Db, actor: Actor, id: number) {
+  const [row] = await switchQuery(db, actor, id);
   if (!row) throw notFound("Context switch");
   return row;
 }
 
-export async function listSwitches(
-  db: Db,
-  actor: Actor,
-  q: z.infer<typeof SWITCH_FILTERS> & { page_size: number; cursor?: string; ordering: string },
-  url: string,
-) {
+type SwitchListQuery = z.infer<typeof SWITCH_FILTERS> & { page_size: number; cursor?: string; ordering: string };
+
+export async function listSwitches(db: Db, actor: Actor, q: SwitchListQuery, url: string) {
+  const ordering = parseOrdering(SWITCH_ORDERING, q.ordering);
+  const rows = await switchListQuery(db, actor, q);
+  return toPage(rows, { pageSize: q.page_size, ordering, url, serialize: serializeSwitch });
+}
+
+/** One page of the list (page_size + 1 rows), as a query: exported so a test can EXPLAIN it. */
+export function switchListQuery(db: Db, actor: Actor, q: SwitchListQuery) {
   const ordering = parseOrdering(SWITCH_ORDERING, q.ordering);
   const ks = keyset(ordering, contextSwitches.id, q.cursor);
   const scope = q.dev_session
-    ? and(eq(contextSwitches.sessionId, q.dev_session), readableSwitches(db, actor))
+    ? and(eq(contextSwitches.sessionId, q.dev_session), inReadableSession(db, actor, q.dev_session))
     : eq(contextSwitches.userId, actor.id);
-  const rows = await db
+  return db
     .select()
     .from(contextSwitches)
     .where(
@@ -98,7 +115,6 @@ export async function listSwitches(
     )
     .orderBy(...ks.orderBy)
     .limit(q.page_size + 1);
-  return toPage(rows, { pageSize: q.page_size, ordering, url, serialize: serializeSwitch });
 }
 
 export async function deleteSwitch(db: Db, actor: Actor, id: number) {

@@ -2,7 +2,7 @@ import { and, eq, inArray, isNull, or, type SQL } from "drizzle-orm";
 import { tasks } from "../../db/schema";
 import type { Actor, Db } from "../../env";
 import { notFound } from "../../platform/errors";
-import { requireRole, teamIdsOf } from "../teams/access";
+import { actorTeamIds, requireRole, teamIdsOf } from "../teams/access";
 
 /** Tasks the caller may see: their personal tasks and every task of a team they belong to. */
 export function visibleTasks(db: Db, actor: Actor): SQL {
@@ -28,6 +28,5 @@ export async function readableScopes(db: Db, actor: Actor, team?: number): Promi
     await requireRole(db, actor, team, "read");
     return [team];
   }
-  const teamIds = await teamIdsOf(db, actor.id);
-  return [null, ...teamIds.map((t) => t.id)];
+  return [null, ...(await actorTeamIds(db, actor))];
 }
