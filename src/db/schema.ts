@@ -124,8 +124,15 @@ export const tasks = sqliteTable(
     index("tasks_team_type_idx").on(t.teamId, t.type, t.createdAt, t.id),
     index("tasks_team_status_idx").on(t.teamId, t.status, t.createdAt, t.id),
     index("tasks_team_prio_created_idx").on(t.teamId, t.priority, t.createdAt, t.id),
+    // ?external_source= (GITHUB is a third of a team's tasks or more): the default page is an index range.
+    index("tasks_team_source_created_idx").on(t.teamId, t.externalSource, t.createdAt, t.id),
     index("tasks_team_key_idx").on(t.teamId, t.externalKey),
     index("tasks_creator_created_idx").on(t.createdBy, t.teamId, t.createdAt, t.id),
+    // The personal scope (team_id NULL, created_by = caller) under the other orderings: without these the
+    // planner walks (team_id IS NULL) of tasks_team_*_idx, i.e. every user's personal tasks.
+    index("tasks_creator_updated_idx").on(t.createdBy, t.teamId, t.updatedAt, t.id),
+    index("tasks_creator_priority_idx").on(t.createdBy, t.teamId, t.priorityRank, t.id),
+    index("tasks_creator_title_idx").on(t.createdBy, t.teamId, t.title, t.id),
   ],
 );
 

@@ -86,18 +86,23 @@ function encodeCursor(c: Cursor): string {
 /**
  * Keyset pagination: the WHERE fragment that starts after the cursor and the ORDER BY that goes with it.
  * Ties on the ordered field are broken by id in the same direction, so pages never repeat or skip rows.
+ *
+ * `sortInMemory`: for a filter so selective (a unique key) that reading its few rows and sorting them beats
+ * walking an ordering index. The ordering is written `+column` (SQLite's no-op unary plus), which no index
+ * can serve, so the planner uses the filter's index instead of walking the whole ordering index.
  */
-export function keyset(ordering: Ordering, idColumn: SQLiteColumn, cursor: string | undefined) {
-  const expr = sortExpr(ordering.column);
+export function keyset(ordering: Ordering, idColumn: SQLiteColumn, cursor: string | undefined, opts: { sortInMemory?: boolean } = {}) {
+  const expr = opts.sortInMemory ? sql`+${sortExpr(ordering.column)}` : sortExpr(ordering.column);
+  const id: SQL = opts.sortInMemory ? sql`+${idColumn}` : sql`${idColumn}`;
   const dir = ordering.descending ? desc : asc;
-  const orderBy = [dir(expr), dir(idColumn)];
+  const orderBy = [dir(expr), dir(id)];
   if (!cursor) return { where: undefined, orderBy };
   const c = decodeCursor(cursor, ordering);
   const after = ordering.descending ? lt : gt;
   // The leading bound repeats what the OR says: SQLite (as D1 runs it) turns only a plain comparison into
   // an index range, so without it every page re-reads all the rows before the cursor.
   const bound = ordering.descending ? lte : gte;
-  const where = and(bound(expr, c.v), or(after(expr, c.v), and(eq(expr, c.v), after(idColumn, c.id))));
+  const where = and(bound(expr, c.v), or(after(expr, c.v), and(eq(expr, c.v), after(id, c.id))));
   return { where, orderBy };
 }
 

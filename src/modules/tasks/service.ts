@@ -1,5 +1,5 @@
 import type { z } from "@hono/zod-openapi";
-import { and, eq, isNull, or, sql, type SQL } from "drizzle-orm";
+import { and, eq, getTableColumns, isNull, or, sql, type SQL } from "drizzle-orm";
 import type { SQLiteColumn } from "drizzle-orm/sqlite-core";
 import { tasks } from "../../db/schema";
 import type { Actor, Db } from "../../env";
@@ -16,6 +16,7 @@ import {
   type TaskListQuery,
   type UpdateTaskBody,
 } from "./schemas";
+import { ftsPhrase, isIndexedSearch, matchEstimate, SEARCH_INDEX_MAX_MATCHES, tasksFts } from "./search";
 import { getVisibleTask, readableScopes, visibleTasks, type Scope } from "./visibility";
 
 export type TaskRow = typeof tasks.$inferSelect;
@@ -43,7 +44,18 @@ function filterConditions(f: TaskFilters): (SQL | undefined)[] {
   ];
 }
 
-/** The list's statements, one per scope (exported so a test can EXPLAIN each of them). */
+/**
+ * The list's statements (exported so a test can EXPLAIN each of them), run in one D1 batch and merged:
+ * - one keyset query per scope, each walking an index in the ordering and stopping after `limit` rows;
+ * - with `external_key` (a unique key per team), the same queries read the key's rows through its index and
+ *   sort them (`sortInMemory`) rather than walk the whole ordering index looking for them;
+ * - with a `search` of 3+ characters, one more statement reads the matches after the cursor from the trigram
+ *   index (tasks_fts), each with its task by id, unsorted: the merge sorts them (sorting in SQL would read
+ *   every match a third time). Each statement's LIMIT is guarded by the index's own estimate of the matches
+ *   (a few vocabulary rows): when the term is rare (≤ SEARCH_INDEX_MAX_MATCHES) the index statement runs and
+ *   the walks stop at once (LIMIT 0); when it is common the walks run (a page of matches comes soon) and the
+ *   index statement does not. `instr` re-checks every candidate, so both give the same rows.
+ */
 export function taskListQueries(
   db: Db,
   actor: Actor,
@@ -53,16 +65,35 @@ export function taskListQueries(
   cursor: string | undefined,
   limit: number,
 ) {
-  const ks = keyset(ordering, tasks.id, cursor);
+  const ks = keyset(ordering, tasks.id, cursor, { sortInMemory: filters.external_key !== undefined });
   const common = [...filterConditions(filters), ks.where];
-  return scopes.map((scope) =>
-    db
-      .select()
-      .from(tasks)
-      .where(and(scopeCondition(actor, scope), ...common))
-      .orderBy(...ks.orderBy)
-      .limit(limit),
-  );
+  const walks = (rows: number | SQL) =>
+    scopes.map((scope) =>
+      db
+        .select()
+        .from(tasks)
+        .where(and(scopeCondition(actor, scope), ...common))
+        .orderBy(...ks.orderBy)
+        .limit(rows as number),
+    );
+  if (!isIndexedSearch(filters.search) || !scopes.length) return walks(limit);
+  const rare = sql`${matchEstimate(filters.search)} <= ${SEARCH_INDEX_MAX_MATCHES}`;
+  const viaIndex = db
+    .select(getTableColumns(tasks))
+    .from(tasksFts)
+    .crossJoin(tasks) // CROSS JOIN keeps this order: the matches first, then each one's task by id
+    .where(
+      and(
+        sql`${tasks.id} = ${tasksFts.rowid}`,
+        sql`${tasksFts} MATCH ${ftsPhrase(filters.search)}`,
+        or(...scopes.map((scope) => scopeCondition(actor, scope))),
+        ...common,
+      ),
+    )
+    // drizzle types LIMIT as a number; an SQL expression is rendered as-is (SQLite evaluates it once, before
+    // reading anything). LIMIT -1 is no limit: at most SEARCH_INDEX_MAX_MATCHES rows can match.
+    .limit(sql`CASE WHEN ${rare} THEN -1 ELSE 0 END` as unknown as number);
+  return [viaIndex, ...walks(sql`CASE WHEN ${rare} THEN 0 ELSE ${limit} END`)];
 }
 
 /** Up to `limit` visible tasks after `cursor`, in `ordering`. */
@@ -78,7 +109,7 @@ async function fetchTasks(
   const [head, ...rest] = taskListQueries(db, actor, scopes, filters, ordering, cursor, limit);
   if (!head) return [];
   if (!rest.length) return await head;
-  return mergeOrdered(await db.batch([head, ...rest]), ordering, limit);
+  return mergeOrdered((await db.batch([head, ...rest])) as TaskRow[][], ordering, limit);
 }
 
 export async function listTasks(db: Db, actor: Actor, q: TaskListQuery, url: string) {

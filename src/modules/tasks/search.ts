@@ -1,0 +1,56 @@
+import { sql, type SQL } from "drizzle-orm";
+import { integer, sqliteTable, text } from "drizzle-orm/sqlite-core";
+
+/**
+ * The full-text index of tasks (migrations/0002_tasks_fts.sql): an FTS5 external-content table with the
+ * trigram tokenizer, kept in step by triggers. Declared here rather than in db/schema.ts, which drizzle-kit
+ * turns into plain tables.
+ */
+export const tasksFts = sqliteTable("tasks_fts", {
+  rowid: integer("rowid").notNull(),
+  title: text("title"),
+  description: text("description"),
+});
+
+/** The trigram index finds substrings of at least 3 characters; shorter searches filter the ordered walk. */
+export const MIN_INDEXED_SEARCH = 3;
+
+/**
+ * A search goes through the index when at most this many tasks can match (then it reads about 2 rows per
+ * match: the match and its task, sorted into the page); above that the term is common and the list walks
+ * its ordering index instead, stopping after a page of matches (about page ÷ share of tasks matching).
+ */
+export const SEARCH_INDEX_MAX_MATCHES = 1000;
+
+/**
+ * Trigrams sampled from the search (up to `max`, evenly spread, first and last included), folded as the
+ * tokenizer folds ASCII. Each statement of a search list reads one vocabulary row per sampled trigram.
+ */
+export function sampleTrigrams(text: string, max = 3): string[] {
+  const chars = Array.from(text.toLowerCase());
+  if (chars.length < MIN_INDEXED_SEARCH) return [];
+  const count = chars.length - 2;
+  const picks = count <= max ? Array.from({ length: count }, (_, i) => i) : Array.from({ length: max }, (_, i) => Math.round((i * (count - 1)) / (max - 1)));
+  return [...new Set(picks.map((i) => chars.slice(i, i + 3).join("")))];
+}
+
+/**
+ * Whether a search can go through the index: 3+ characters, and no NUL (FTS5 reads its query as a C string,
+ * so a NUL would cut the phrase short and fail to parse); the others filter the ordered walk.
+ */
+export const isIndexedSearch = (text: string | undefined): text is string =>
+  text !== undefined && Array.from(text).length >= MIN_INDEXED_SEARCH && !text.includes("\u0000");
+
+/** The search as an FTS5 phrase: the trigram tokenizer turns it into consecutive trigrams, i.e. a substring. */
+export const ftsPhrase = (text: string) => `"${text.replace(/"/g, '""')}"`;
+
+/**
+ * SQL: an upper bound of the tasks that can match — the fewest rows holding one of its sampled trigrams,
+ * from the index's vocabulary (one row read per trigram; `term IN (…)` would read two); 0 when one of them
+ * is in no row at all.
+ */
+export function matchEstimate(text: string): SQL {
+  const docs = sampleTrigrams(text).map((g) => sql`coalesce((SELECT doc FROM tasks_fts_vocab WHERE term = ${g}), 0)`);
+  // min(a, b, …) is SQLite's scalar minimum; with one argument min() would be the aggregate.
+  return docs.length === 1 ? docs[0]! : sql`min(${sql.join(docs, sql`, `)})`;
+}
