@@ -46,6 +46,14 @@ const consumers: Record<string, Consumer> = {
   [QUEUES.deadLetter]: consumeDeadLetters,
 };
 
+/** The kinds of message each queue carries. */
+const KINDS: Record<string, readonly QueueMessage["kind"][]> = {
+  [QUEUES.reports]: ["report_request", "scheduled_report"],
+  [QUEUES.insights]: ["insights"],
+  [QUEUES.githubImport]: ["import_page"],
+  [QUEUES.deadLetter]: ["report_request", "scheduled_report", "insights", "import_page"],
+};
+
 export async function handleQueueBatch(batch: MessageBatch<unknown>, env: Bindings, ctx: ExecutionContext) {
   const consumer = consumers[batch.queue];
   if (!consumer) {
@@ -53,7 +61,29 @@ export async function handleQueueBatch(batch: MessageBatch<unknown>, env: Bindin
     batch.retryAll();
     return;
   }
-  await consumer(batch as MessageBatch<QueueMessage>, env, ctx);
+  // A message without an object body of a known kind can never succeed: logged (never its body, which may
+  // hold a token) and acked. Before, a null body threw inside the consumers' own error handling and the
+  // whole batch failed, its good messages unprocessed, redelivered until the dead-letter queue.
+  const kinds = KINDS[batch.queue]!;
+  const wellFormed: Message<QueueMessage>[] = [];
+  for (const msg of batch.messages) {
+    const body = msg.body as { kind?: unknown } | null;
+    if (typeof body === "object" && body !== null && kinds.includes(body.kind as QueueMessage["kind"])) {
+      wellFormed.push(msg as Message<QueueMessage>);
+    } else {
+      console.error(JSON.stringify({ level: "error", msg: "malformed queue message dropped", queue: batch.queue, id: msg.id, attempts: msg.attempts }));
+      msg.ack();
+    }
+  }
+  if (!wellFormed.length) return;
+  const checked: MessageBatch<QueueMessage> = {
+    queue: batch.queue,
+    messages: wellFormed,
+    metadata: batch.metadata,
+    ackAll: () => wellFormed.forEach((m) => m.ack()),
+    retryAll: (options?: QueueRetryOptions) => wellFormed.forEach((m) => m.retry(options)),
+  };
+  await consumer(checked, env, ctx);
 }
 
 /** Retry delay for the n-th attempt: 2^n seconds, capped at the platform's 12 hours. */
