@@ -18,7 +18,16 @@ export async function createReportRequest(env: Bindings, db: Db, actor: Actor, i
     .values({ userId: actor.id, type: input.type, day: input.day ?? today(prefsOf(actor)) })
     .returning();
   const message: ReportMessage = { kind: "report_request", requestId: row!.id };
-  await env.REPORTS_QUEUE.send(message);
+  try {
+    await env.REPORTS_QUEUE.send(message);
+  } catch (err) {
+    // A request nobody will ever run must not stay PENDING forever (as for imports).
+    await db
+      .update(reportRequests)
+      .set({ status: "FAILED", errorMessage: "The report could not be queued; try again.", updatedAt: new Date().toISOString() })
+      .where(eq(reportRequests.id, row!.id));
+    throw err;
+  }
   return row!;
 }
 
