@@ -187,17 +187,11 @@ const SEED = 20261110;
 const MB = 1_000_000;
 const HOSTILE_STRINGS = [
   "",
-  " ",
   "\u0000",
   "nul\u0000inside",
   "'; DROP TABLE users; --",
-  "1 OR 1=1",
   "../../../etc/passwd",
-  "..%2F..%2Fetc%2Fpasswd",
-  "%",
-  "_",
-  "\\",
-  "%00",
+  "%_\\",
   "😀𝕏\u202Eevil\u200B",
   "\ud800",
   "<script>alert(1)</script>",
@@ -449,7 +443,7 @@ function inputsFor(op: Operation, base: Call, opIndex: number): Input[] {
         bigDone = true;
         inputs.push({ label: `${name}: ~1 MB string`, call: { ...base, body: { ...baseBody, [name]: "😀".repeat(MB / 4) } }, field: name, expect: [400] });
       }
-      for (const v of fc.sample(fc.jsonValue({ maxDepth: 2 }), { seed: SEED + opIndex * 31 + name.length, numRuns: 3 })) {
+      for (const v of fc.sample(fc.jsonValue({ maxDepth: 2 }), { seed: SEED + opIndex * 31 + name.length, numRuns: 2 })) {
         inputs.push({ label: `${name}: random json`, call: { ...base, body: { ...baseBody, [name]: v } }, field: name });
       }
     }
