@@ -7,7 +7,9 @@ import { drizzle } from "drizzle-orm/d1";
 import { beforeAll, describe, expect, it } from "vitest";
 import * as schema from "../src/db/schema";
 import type { Actor } from "../src/env";
+import { reportPages } from "../src/modules/reports/queries";
 import { periodQuery } from "../src/modules/reports/service";
+import { ownedScope } from "../src/modules/reports/visibility";
 import { attachedTasks, sessionPages } from "../src/modules/sessions/service";
 import { readableSessionQuery } from "../src/modules/sessions/visibility";
 import { switchListQuery, switchQuery } from "../src/modules/switches/service";
@@ -30,7 +32,7 @@ async function run(query: Query) {
 }
 
 /** A SCAN of a table (every row, or a whole index walked) — what a list or report query must never do. */
-const LARGE = ["tasks", "dev_sessions", "context_switches", "session_pauses", "session_tasks", "api_tokens", "users", "memberships"];
+const LARGE = ["tasks", "dev_sessions", "context_switches", "session_pauses", "session_tasks", "api_tokens", "users", "memberships", "reports", "insights"];
 const scans = (details: string[]) => details.filter((d) => LARGE.some((t) => new RegExp(`^SCAN ${t}\\b`).test(d)));
 
 const DAY = "2026-03-10";
@@ -205,6 +207,22 @@ describe("query plans: report generation", () => {
   });
 });
 
+describe("query plans: reports and insights lists", () => {
+  it("the caller's and their teams' reports and insights: the owner index, never a scan of every owner's", async () => {
+    const db = drizzle(env.DB, { schema });
+    const withTeams: Actor = { ...me, teams: new Map([[team, "OWNER"]]) };
+    for (const f of [{}, { team }]) {
+      const { query } = await reportPages(db, withTeams, { ...f, ordering: "-period_start" });
+      const details = await plan(query(undefined, 51));
+      expect(scans(details), `reports ${JSON.stringify(f)}: ${details.join(" | ")}`).toEqual([]);
+      expect(details.some((d) => /^SEARCH reports USING INDEX/.test(d)), details.join(" | ")).toBe(true);
+    }
+    const insightsQuery = db.select().from(schema.insights).where(await ownedScope(db, withTeams, schema.insights, undefined)).limit(51);
+    const details = await plan(insightsQuery);
+    expect(scans(details), `insights: ${details.join(" | ")}`).toEqual([]);
+  });
+});
+
 describe("round trips: authenticated reads wait for at most two", () => {
   it("lists and details: auth (with memberships) + one statement or batch", async () => {
     const metric = (h: string | null, name: string) => Number(new RegExp(`${name};desc="(\\d+)"`).exec(h ?? "")?.[1]);
@@ -218,6 +236,7 @@ describe("round trips: authenticated reads wait for at most two", () => {
       `/api/sessions/?team=${team}`,
       "/api/context-switches/?date_from=2026-03-01",
       "/api/reports/",
+      "/api/insights/",
       `/api/teams/${team}/`,
     ]) {
       const res = await api(path, { token: owner.token });

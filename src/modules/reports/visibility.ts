@@ -1,7 +1,7 @@
-import { eq, inArray, or, type SQL } from "drizzle-orm";
+import { eq, inArray, type SQL } from "drizzle-orm";
 import type { SQLiteColumn } from "drizzle-orm/sqlite-core";
 import type { Actor, Db } from "../../env";
-import { requireRole, teamIdsOf } from "../teams/access";
+import { actorTeamIds, requireRole } from "../teams/access";
 
 /**
  * Reports and insights the caller may read: their own (owner user:<id>; team_id null) and those of the
@@ -17,5 +17,9 @@ export async function ownedScope(
     await requireRole(db, actor, team, "read");
     return eq(cols.ownerKey, `team:${team}`);
   }
-  return or(eq(cols.ownerKey, `user:${actor.id}`), inArray(cols.teamId, teamIdsOf(db, actor.id)))!;
+  // Every report and insight is keyed by its owner ("user:<id>" or "team:<id>", the team's id being its
+  // team_id): one IN list on owner_key reads the caller's rows through the owner index, where
+  // `owner_key = ? OR team_id IN (…)` scanned the whole table (team_id has no index).
+  const owners = [`user:${actor.id}`, ...(await actorTeamIds(db, actor)).map((t) => `team:${t}`)];
+  return inArray(cols.ownerKey, owners);
 }
