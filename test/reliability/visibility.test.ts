@@ -5,12 +5,15 @@
  * not with a cursor taken from someone else's list. Inside a team, the roles of DESIGN.md hold.
  * Every check is one counted case; a leak is any case that fails. The suite expects zero.
  */
+import { runDurableObjectAlarm, runInDurableObject } from "cloudflare:test";
 import { env } from "cloudflare:workers";
 import { beforeAll, describe, expect, it, vi } from "vitest";
 import type { TestUser } from "../helpers";
+import { MAX_STREAM_AGE_MS, type EventHub } from "../../src/modules/events/hub";
+import { hubFor } from "../../src/modules/events/publisher";
 import { api } from "../helpers";
 import { assertInvariants, invariantStats } from "./invariants";
-import { fastUser, ok, openStream, reportFigures } from "./support";
+import { fastUser, ok, openStream, reportFigures, teamWith } from "./support";
 
 const DAY = "2026-01-30";
 const MARK = `SECRET-${crypto.randomUUID().slice(0, 8)}`;
@@ -451,6 +454,40 @@ describe("visibility: roles inside the team", () => {
     await refused("owner", A, "last owner leaves", `/api/teams/${o.team}/members/${A.id}/`, { method: "DELETE" }, [409]);
 
     await assertInvariants("the role matrix");
+    expect(leaks).toEqual([]);
+  });
+
+  it("a stream opened before access was taken away ends within MAX_STREAM_AGE_MS, and its reconnect is refused", async () => {
+    const owner = await fastUser();
+    const member = await fastUser();
+    const team = await teamWith(owner, [[member, "VIEWER"]]);
+    const second = (await ok(api("/api/auth/tokens/", { token: owner.token, body: { name: "laptop" } }))).token as string;
+    const memberStream = await openStream(`/api/events/stream/?team=${team}`, member.token);
+    const ownerStream = await openStream(`/api/events/stream/?team=${team}`, owner.token);
+    const tokenStream = await openStream("/api/events/stream/", second);
+    for (const st of [memberStream, ownerStream, tokenStream]) await st.drain(200);
+    await ok(api(`/api/teams/${team}/members/${member.id}/`, { method: "DELETE", token: owner.token }));
+    await ok(api("/api/auth/logout/", { method: "POST", token: second }));
+    // The next heartbeat of each hub finds the streams past their age, as they would be after 5 minutes.
+    for (const channel of [`team:${team}`, `user:${owner.id}`] as const) {
+      const hub = hubFor(env, channel);
+      await runInDurableObject(hub, (instance: EventHub) => {
+        for (const c of (instance as unknown as { clients: Set<{ openedAt: number }> }).clients) c.openedAt -= MAX_STREAM_AGE_MS;
+      });
+      await runDurableObjectAlarm(hub);
+    }
+    for (const [name, st] of [["removed member", memberStream], ["owner", ownerStream], ["logged-out token", tokenStream]] as const) {
+      await st.drain(300);
+      check(name, "stream ended at its age limit", (await st.next(50)) === null);
+      await st.cancel();
+    }
+    // Reconnecting re-authorizes: the owner is back, the others are refused.
+    const back = await openStream(`/api/events/stream/?team=${team}`, owner.token);
+    check("owner", "reconnects", back.res.status === 200);
+    await back.cancel();
+    await refused("removed member", member, "reconnect to the team stream", `/api/events/stream/?team=${team}`);
+    const res = await api("/api/events/stream/", { token: second });
+    check("logged-out token", "reconnect refused", res.status === 401);
     expect(leaks).toEqual([]);
   });
 

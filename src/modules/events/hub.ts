@@ -13,6 +13,13 @@ export const RETRY_MS = 3000;
  * letting one stalled reader grow the hub's memory; it reconnects with Last-Event-ID and loses nothing kept.
  */
 export const MAX_QUEUED_FRAMES = 1000;
+/**
+ * A stream is ended (cleanly) once it is this old, at the next heartbeat: the client reconnects after
+ * `retry:` with Last-Event-ID and loses nothing, and the Worker authorizes it again. Without it, a member
+ * removed from a team, or a revoked or logged-out token, kept receiving events for as long as the
+ * connection lasted; now for at most this long (plus one heartbeat).
+ */
+export const MAX_STREAM_AGE_MS = 5 * 60 * 1000;
 
 export interface HubEvent {
   type: string;
@@ -47,6 +54,7 @@ export function frame(event: { id?: number; type?: string; data?: string }): str
 
 interface Client {
   writer: WritableStreamDefaultWriter<Uint8Array>;
+  openedAt: number;
 }
 
 interface EventRow extends Record<string, SqlStorageValue> {
@@ -118,7 +126,7 @@ export class EventHub extends DurableObject<Bindings> {
     }
 
     const { readable, writable } = new TransformStream<Uint8Array, Uint8Array>();
-    const client: Client = { writer: writable.getWriter() };
+    const client: Client = { writer: writable.getWriter(), openedAt: Date.now() };
 
     // Nothing below awaits until the client is registered (see the class comment).
     let head = `retry: ${RETRY_MS}\n\n`;
@@ -134,8 +142,13 @@ export class EventHub extends DurableObject<Bindings> {
     return new Response(readable, { headers: SSE_HEADERS });
   }
 
-  /** The heartbeat: runs every PING_INTERVAL_MS while streams are open and stops re-arming once none are. */
+  /**
+   * The heartbeat: runs every PING_INTERVAL_MS while streams are open and stops re-arming once none are.
+   * It also ends the streams older than MAX_STREAM_AGE_MS, so each is re-authorized on its reconnect.
+   */
   override async alarm(): Promise<void> {
+    const expired = Date.now() - MAX_STREAM_AGE_MS;
+    for (const client of [...this.clients]) if (client.openedAt <= expired) this.end(client);
     if (this.clients.size === 0) return;
     this.broadcast(PING);
     await this.ctx.storage.setAlarm(Date.now() + PING_INTERVAL_MS);
@@ -172,6 +185,12 @@ export class EventHub extends DurableObject<Bindings> {
       return;
     }
     client.writer.write(bytes).catch(() => this.drop(client));
+  }
+
+  /** Ends a stream cleanly (the client reconnects), as opposed to dropping a broken one. */
+  private end(client: Client) {
+    if (!this.clients.delete(client)) return;
+    client.writer.close().catch(() => {});
   }
 
   private drop(client: Client) {
