@@ -28,7 +28,10 @@ export function createRouter() {
 export type Router = ReturnType<typeof createRouter>;
 
 /** Ids in paths and bodies: positive integers (a huge or non-numeric id is a 400, not a 500). */
-export const Id = z.coerce.number().int().positive().max(Number.MAX_SAFE_INTEGER);
+export const Id = z.preprocess(
+  (v) => (typeof v === "string" && /^[0-9]{1,16}$/.test(v) ? Number(v) : v),
+  z.number().int().positive().max(Number.MAX_SAFE_INTEGER),
+);
 export const IdParam = z.object({
   id: Id.openapi({ param: { name: "id", in: "path" }, example: 1 }),
 });
