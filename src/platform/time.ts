@@ -1,6 +1,8 @@
 /** Calendar arithmetic in IANA time zones, with nothing but Intl (which workerd ships). */
 
 export function isValidTimeZone(tz: string): boolean {
+  // Intl also takes UTC offsets ("+05:30") as zones; they are not IANA names and have no DST rules.
+  if (/^[+-]/.test(tz)) return false;
   try {
     new Intl.DateTimeFormat("en-US", { timeZone: tz });
     return true;
