@@ -116,6 +116,9 @@ describe("concurrency: 100 concurrent creates per endpoint", () => {
     const slug = `race-${Date.now().toString(36)}`;
     const slugs = await burst(N, () => api("/api/teams/", { token: u.token, body: { name: "Race", slug } }));
     expect(tally(slugs)).toEqual({ 201: 1, 409: N - 1 });
+    // A task with the same external id in one team (the importer's upsert key).
+    const external = await burst(N, (i) => api("/api/tasks/", { token: u.token, body: { title: `ext${i}`, team, external_source: "GITHUB", external_id: "4242" } }));
+    expect(tally(external)).toEqual({ 201: 1, 409: N - 1 });
     // A member added by email.
     const newcomer = await fastUser();
     const adds = await burst(N, () => api(`/api/teams/${team}/members/`, { token: u.token, body: { email: newcomer.email, role: "VIEWER" } }));
