@@ -798,3 +798,37 @@ describe("bad input: sessions search within D1's 50-byte LIKE pattern limit", ()
     expect(res.body.results.map((r: any) => r.title)).toEqual([percents]);
   });
 });
+
+describe("bad input: property — any search text on any list is answered, never a 5xx", () => {
+  it("150 random texts per searchable list (full-text and LIKE paths alike)", { timeout: 60_000 }, async () => {
+    const u = await fastUser();
+    const team = (await ok(api("/api/teams/", { token: u.token, body: { name: "Search" } }))).id;
+    for (const title of ["alpha beta gamma", 'quote " and * star', "NEAR(x y) AND OR NOT", "naïve café 😀 ünïcode", "col:val ^caret -minus"]) {
+      const task = await ok(api("/api/tasks/", { token: u.token, body: { title, description: title, team } }));
+      await ok(api("/api/resources/", { token: u.token, body: { task: task.id, title, url: "https://example.com/x" } }));
+      await ok(api("/api/sessions/", { token: u.token, body: { title, description: title } }));
+    }
+    const text = fc.oneof(
+      fc.string({ unit: "grapheme", maxLength: 40 }),
+      fc.string({ unit: "binary", maxLength: 40 }),
+      fc.constantFrom('"', '""', "*", "a*", "NEAR(", "AND", "OR NOT", "^", "col:", "-x", "(", ")", "'", "\\", "%", "_", "\u0000ab", "ab\u0000", "   ", "abc\"def"),
+      fc.array(fc.constantFrom("a", "b", '"', "*", "(", ")", ":", "^", "-", " ", "N", "E", "A", "R", "O", "é", "😀", "%", "_"), { maxLength: 30 }).map((a) => a.join("")),
+    );
+    const failures: string[] = [];
+    let tried = 0;
+    for (const [path, max] of [["/api/tasks/", 200], ["/api/tasks/export/", 200], ["/api/resources/", 200], ["/api/sessions/", 100]] as const) {
+      await fc.assert(
+        fc.asyncProperty(text, async (t) => {
+          const res = await api(`${path}?search=${enc(t)}&team=${path.includes("tasks") ? team : ""}`.replace(/&team=$/, ""), { token: u.token });
+          tried++;
+          const ok = res.status < 500 && (res.status === 200 || (res.status === 400 && Array.from(t.trim()).length > max) || res.body?.error?.code === "VALIDATION_FAILED");
+          if (!ok) failures.push(`${path} ${JSON.stringify(t)} → ${res.status} ${res.text.slice(0, 160)}`);
+          return res.status < 500;
+        }),
+        { seed: SEED, numRuns: 150 },
+      ).catch(() => undefined);
+    }
+    figures.inputs += tried;
+    expect(failures).toEqual([]);
+  });
+});
