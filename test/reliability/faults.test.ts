@@ -420,6 +420,31 @@ describe("faults: GitHub timeouts, resets and 5xx", () => {
     await assertInvariants("GitHub recovered");
   });
 
+  it("a GitHub that never answers: the request times out and the page is retried, the consumer is not held", { timeout: 15_000 }, async () => {
+    const owner = await fastUser();
+    const team = await teamWith(owner);
+    repos.set("acme/silent", [{ id: 99_001, number: 1 }]);
+    const job = await ok(api("/api/tasks/import_github/", { token: owner.token, body: { owner: "acme", repo: "silent", team_id: team } }));
+    // GitHub accepts the connection and never answers; only the request's own deadline ends it.
+    nextAnswers.push(
+      (req) =>
+        new Promise<Response>((_, reject) => {
+          if (req.signal.aborted) reject(req.signal.reason);
+          req.signal.addEventListener("abort", () => reject(req.signal.reason));
+        }),
+    );
+    // The deadline (GITHUB_TIMEOUT_MS) is brought forward to now, as if it had passed.
+    const timeout = vi.spyOn(AbortSignal, "timeout").mockImplementation(() => AbortSignal.abort(new DOMException("The operation timed out.", "TimeoutError")));
+    const page = msg({ kind: "import_page", jobId: job.id, page: 1 });
+    const res = await worker.queue("devfocus-github-import", [page]);
+    timeout.mockRestore();
+    expect(res.retryMessages.map((m) => m.msgId)).toEqual([page.id]);
+    expect((await api(`/api/imports/${job.id}/`, { token: owner.token })).body.error_message).toMatch(/could not be reached/);
+    await survived("GitHub failure");
+    await worker.queue("devfocus-github-import", [msg({ kind: "import_page", jobId: job.id, page: 1 }, 2)]);
+    expect((await api(`/api/imports/${job.id}/`, { token: owner.token })).body).toMatchObject({ status: "DONE", created_count: 1 });
+  });
+
   it("401 and 404 fail the job for good; a later redelivery of its pages does nothing", async () => {
     const owner = await fastUser();
     const team = await teamWith(owner);

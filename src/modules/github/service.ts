@@ -18,6 +18,8 @@ type JobStatus = (typeof JOB_STATUSES)[number];
 type ImportJobRow = typeof importJobs.$inferSelect;
 
 export const PER_PAGE = 100;
+/** How long one GitHub request may take before the page is retried ("GitHub could not be reached"). */
+export const GITHUB_TIMEOUT_MS = 30_000;
 /** The longest a queue message may be delayed (Cloudflare Queues' limit). */
 export const MAX_DELAY_SECONDS = 12 * 60 * 60;
 /** What a user reads when GitHub will not show the repository: no distinction, as GitHub itself makes none. */
@@ -128,8 +130,12 @@ export async function fetchIssuesPage(
     auth: token,
     userAgent: "devfocus-github-import",
     log: quiet,
-    // Looked up at call time, so the test suite's spy on globalThis.fetch sees every request.
-    request: { fetch: (input: RequestInfo | URL, init?: RequestInit) => globalThis.fetch(input, init) },
+    // Looked up at call time, so the test suite's spy on globalThis.fetch sees every request. Bounded in
+    // time: a GitHub that never answers would otherwise hold the consumer until the platform kills it.
+    request: {
+      fetch: (input: RequestInfo | URL, init?: RequestInit) =>
+        globalThis.fetch(input, { ...init, signal: init?.signal ?? AbortSignal.timeout(GITHUB_TIMEOUT_MS) }),
+    },
   });
   const res = await octokit.request("GET /repos/{owner}/{repo}/issues", {
     owner: job.owner,
