@@ -12,103 +12,52 @@
 // The server runs from a snapshot of the sources taken at start (the working tree by default, or the
 // last commit with BENCH_SOURCE=head), so edits made while it runs neither reload wrangler dev —
 // a reload restarts the hub and ends every stream — nor change what is being measured.
-import { execFileSync, spawn } from "node:child_process";
-import { cpSync, createWriteStream, mkdirSync, mkdtempSync, readFileSync, rmSync, symlinkSync, writeFileSync } from "node:fs";
+// Starting and stopping wrangler dev is bench/lib/server.mjs's DevServer, shared with the other benchmarks.
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import http from "node:http";
-import net from "node:net";
 import os from "node:os";
 import path from "node:path";
-import { fileURLToPath } from "node:url";
+import { DevServer, root, snapshotSources } from "./lib/server.mjs";
 
 const CLIENTS = 200;
 const EVENTS = 100;
-const HOST = "127.0.0.1";
 const STARTUP_TIMEOUT_MS = 120_000;
 const DELIVERY_TIMEOUT_MS = 30_000;
 const TOTAL_TIMEOUT_MS = 240_000;
 
-const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "..");
 const resultsFile = path.join(root, "bench", "events-results.md");
-
-function freePort() {
-  return new Promise((resolve, reject) => {
-    const srv = net.createServer();
-    srv.once("error", reject);
-    srv.listen(0, HOST, () => {
-      const { port } = srv.address();
-      srv.close(() => resolve(port));
-    });
-  });
-}
 
 const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
 const quantile = (sorted, q) => sorted[Math.min(sorted.length - 1, Math.max(0, Math.ceil(q * sorted.length) - 1))];
 const ms = (v) => `${v.toFixed(1)} ms`;
 
-let server = null;
+let server = null; // DevServer
 let logPath = "";
 const streams = [];
 
-function stopServer() {
+function closeStreams() {
   for (const s of streams) s.req.destroy();
-  if (server && server.exitCode === null && server.signalCode === null) {
-    try {
-      process.kill(-server.pid, "SIGTERM"); // the whole group: npm, scripts/dev.mjs, wrangler, workerd
-    } catch {
-      /* already gone */
-    }
-  }
 }
 
-const SNAPSHOT = ["src", "migrations", "scripts", "wrangler.toml", "package.json", "tsconfig.json"];
-
-/** A copy of what `npm run dev` needs, with node_modules linked, in `dir`. */
-function snapshotSources(dir) {
-  mkdirSync(dir);
-  if (process.env.BENCH_SOURCE === "head") {
-    const tar = execFileSync("git", ["archive", "--format=tar", "HEAD", ...SNAPSHOT], { cwd: root, maxBuffer: 256 * 1024 * 1024 });
-    execFileSync("tar", ["-x", "-C", dir], { input: tar });
-  } else {
-    for (const entry of SNAPSHOT) cpSync(path.join(root, entry), path.join(dir, entry), { recursive: true });
-  }
-  symlinkSync(path.join(root, "node_modules"), path.join(dir, "node_modules"), "dir");
-  return dir;
+/** Synchronous: for the watchdog and signal handlers. Kills wrangler dev's whole process group. */
+function killNow() {
+  closeStreams();
+  server?.killNow();
 }
 
-async function startServer(port, inspectorPort, persistDir) {
-  const cwd = snapshotSources(path.join(persistDir, "app"));
+/** Closes the streams, then stops the process group (npm, scripts/dev.mjs, wrangler, workerd) and waits for it. */
+async function stopServer() {
+  closeStreams();
+  await server?.stop();
+}
+
+async function startServer(persistDir) {
+  const appDir = snapshotSources(path.join(persistDir, "app"));
   logPath = path.join(persistDir, "wrangler-dev.log");
-  const log = createWriteStream(logPath);
-  const args = [
-    "run", "dev", "--",
-    "--ip", HOST,
-    "--port", String(port),
-    "--inspector-port", String(inspectorPort),
-    "--persist-to", path.join(persistDir, "state"),
-    "--var", "ENABLE_BENCH_ROUTES:true",
-  ];
-  server = spawn("npm", args, {
-    cwd,
-    detached: true,
-    stdio: ["ignore", "pipe", "pipe"],
-    env: { ...process.env, CI: "true", WRANGLER_SEND_METRICS: "false", NO_COLOR: "1" },
+  server = new DevServer("bench:events", appDir, path.join(persistDir, "state"), logPath, {
+    extraArgs: ["--var", "ENABLE_BENCH_ROUTES:true"],
   });
-  server.stdout.pipe(log);
-  server.stderr.pipe(log);
-  const base = `http://${HOST}:${port}`;
-  const deadline = Date.now() + STARTUP_TIMEOUT_MS;
-  while (Date.now() < deadline) {
-    if (server.exitCode !== null) throw new Error(`wrangler dev exited with ${server.exitCode}; see ${logPath}`);
-    try {
-      // A build error leaves wrangler listening but never answering: bound each probe.
-      const res = await fetch(`${base}/api/health/`, { signal: AbortSignal.timeout(3000) });
-      if (res.ok) return base;
-    } catch {
-      /* not listening (or not built) yet */
-    }
-    await sleep(250);
-  }
-  throw new Error(`wrangler dev did not answer within ${STARTUP_TIMEOUT_MS} ms; see ${logPath}`);
+  return server.start(STARTUP_TIMEOUT_MS);
 }
 
 async function call(base, method, p, token, body) {
@@ -167,10 +116,9 @@ function openStream(base, p, token, agent) {
 }
 
 async function main() {
-  const [port, inspectorPort] = [await freePort(), await freePort()];
   const persistDir = mkdtempSync(path.join(os.tmpdir(), "devfocus-bench-events-"));
   const t0 = performance.now();
-  const base = await startServer(port, inspectorPort, persistDir);
+  const base = await startServer(persistDir);
   const startupMs = performance.now() - t0;
   console.log(`wrangler dev up at ${base} in ${ms(startupMs)}`);
 
@@ -254,8 +202,7 @@ async function main() {
   const report = lines.join("\n");
   writeFileSync(resultsFile, report);
   console.log(`\n${report}\nWritten to ${path.relative(root, resultsFile)}`);
-  stopServer();
-  await sleep(500);
+  await stopServer();
   if (allInOrder) rmSync(persistDir, { recursive: true, force: true });
   else console.log(`wrangler dev log kept at ${logPath}`);
   return allInOrder ? 0 : 1;
@@ -273,12 +220,12 @@ function printServerLog() {
 const watchdog = setTimeout(() => {
   console.error(`bench:events exceeded ${TOTAL_TIMEOUT_MS} ms; stopping`);
   printServerLog();
-  stopServer();
+  killNow();
   process.exit(2);
 }, TOTAL_TIMEOUT_MS);
 for (const sig of ["SIGINT", "SIGTERM", "SIGHUP"]) {
   process.on(sig, () => {
-    stopServer();
+    killNow();
     process.exit(130);
   });
 }
@@ -288,10 +235,10 @@ main()
     clearTimeout(watchdog);
     process.exit(code);
   })
-  .catch((err) => {
+  .catch(async (err) => {
     console.error(err instanceof Error ? err.message : err);
     printServerLog();
-    stopServer();
+    await stopServer(); // bounded: SIGTERM, then SIGKILL; the watchdog still runs meanwhile
     clearTimeout(watchdog);
     process.exit(1);
   });

@@ -11,25 +11,24 @@
 // and writes bench/github-results.md. Loopback only; bounded in size and time; everything it started is
 // killed at the end, on error, on Ctrl-C and on timeout.
 //
-// The Worker runs from a snapshot of the sources taken at start, so edits made meanwhile do not reload it.
-import { execFileSync, spawn } from "node:child_process";
-import { cpSync, createWriteStream, mkdirSync, mkdtempSync, readFileSync, rmSync, symlinkSync, writeFileSync } from "node:fs";
+// The Worker runs from a snapshot of the sources taken at start (the working tree, or the last commit with
+// BENCH_SOURCE=head), so edits made meanwhile do not reload it. Starting and stopping wrangler dev is
+// bench/lib/server.mjs's DevServer, shared with the other benchmarks.
+import { execFileSync } from "node:child_process";
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import http from "node:http";
-import net from "node:net";
 import os from "node:os";
 import path from "node:path";
-import { fileURLToPath } from "node:url";
+import { DevServer, HOST, root, snapshotSources } from "./lib/server.mjs";
 
 const ISSUES = 10_000;
 const PER_PAGE = 100;
-const HOST = "127.0.0.1";
 const OWNER = "bench";
 const REPO = "big-repo";
 const STARTUP_TIMEOUT_MS = 120_000;
 const IMPORT_TIMEOUT_MS = 240_000;
 const TOTAL_TIMEOUT_MS = 600_000;
 
-const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "..");
 const resultsFile = path.join(root, "bench", "github-results.md");
 const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
 const fmt = (v, unit = "ms") => `${v.toFixed(1)} ${unit}`;
@@ -119,82 +118,15 @@ function startFakeGithub() {
 
 // ─── The Worker under `wrangler dev` ─────────────────────────────────────────────────────────────
 
-function freePort() {
-  return new Promise((resolve, reject) => {
-    const srv = net.createServer();
-    srv.once("error", reject);
-    srv.listen(0, HOST, () => {
-      const { port } = srv.address();
-      srv.close(() => resolve(port));
-    });
-  });
-}
-
-const SNAPSHOT = ["src", "migrations", "scripts", "wrangler.toml", "package.json", "tsconfig.json"];
-let server = null;
+let server = null; // DevServer
 let logPath = "";
 
-function snapshotSources(dir) {
-  mkdirSync(dir);
-  for (const entry of SNAPSHOT) cpSync(path.join(root, entry), path.join(dir, entry), { recursive: true });
-  symlinkSync(path.join(root, "node_modules"), path.join(dir, "node_modules"), "dir");
-  return dir;
-}
-
-function stopServer() {
-  if (server && server.exitCode === null && server.signalCode === null) {
-    try {
-      process.kill(-server.pid, "SIGTERM"); // the whole group: npm, scripts/dev.mjs, wrangler, workerd
-    } catch {
-      /* already gone */
-    }
-  }
-}
-
-async function waitForExit(child, ms) {
-  const deadline = Date.now() + ms;
-  while (child.exitCode === null && child.signalCode === null && Date.now() < deadline) await sleep(100);
-  if (child.exitCode === null && child.signalCode === null) {
-    try {
-      process.kill(-child.pid, "SIGKILL");
-    } catch {
-      /* gone */
-    }
-  }
-}
-
-async function startServer(cwd, port, inspectorPort, persistDir, githubUrl) {
+async function startServer(appDir, persistDir, githubUrl) {
   logPath = path.join(persistDir, "wrangler-dev.log");
-  const log = createWriteStream(logPath);
-  const args = [
-    "run", "dev", "--",
-    "--ip", HOST,
-    "--port", String(port),
-    "--inspector-port", String(inspectorPort),
-    "--persist-to", path.join(persistDir, "state"),
-    "--var", `GITHUB_API_URL:${githubUrl}`,
-  ];
-  server = spawn("npm", args, {
-    cwd,
-    detached: true,
-    stdio: ["ignore", "pipe", "pipe"],
-    env: { ...process.env, CI: "true", WRANGLER_SEND_METRICS: "false", NO_COLOR: "1" },
+  server = new DevServer("bench:github", appDir, path.join(persistDir, "state"), logPath, {
+    extraArgs: ["--var", `GITHUB_API_URL:${githubUrl}`],
   });
-  server.stdout.pipe(log);
-  server.stderr.pipe(log);
-  const base = `http://${HOST}:${port}`;
-  const deadline = Date.now() + STARTUP_TIMEOUT_MS;
-  while (Date.now() < deadline) {
-    if (server.exitCode !== null) throw new Error(`wrangler dev exited with ${server.exitCode}; see ${logPath}`);
-    try {
-      const res = await fetch(`${base}/api/health/`);
-      if (res.ok) return base;
-    } catch {
-      /* not listening yet */
-    }
-    await sleep(250);
-  }
-  throw new Error(`wrangler dev did not answer within ${STARTUP_TIMEOUT_MS} ms; see ${logPath}`);
+  return server.start(STARTUP_TIMEOUT_MS);
 }
 
 async function call(base, method, p, token, body) {
@@ -279,12 +211,11 @@ function d1Query(cwd, persistDir, sqlText) {
 async function main() {
   const fake = await startFakeGithub();
   const githubUrl = `http://${HOST}:${fake.port}`;
-  const [port, inspectorPort] = [await freePort(), await freePort()];
   const persistDir = mkdtempSync(path.join(os.tmpdir(), "devfocus-bench-github-"));
   const cwd = snapshotSources(path.join(persistDir, "app"));
   try {
     const s0 = performance.now();
-    const base = await startServer(cwd, port, inspectorPort, persistDir, githubUrl);
+    const base = await startServer(cwd, persistDir, githubUrl);
     console.log(`fake GitHub at ${githubUrl}; wrangler dev up at ${base} in ${fmt(performance.now() - s0)}`);
 
     const { token } = await call(base, "POST", "/api/auth/register/", null, { email: `bench-${Date.now()}@example.com`, password: "bench password 123" });
@@ -297,8 +228,7 @@ async function main() {
       runs.push(r);
     }
 
-    stopServer();
-    await waitForExit(server, 15_000);
+    await server.stop(); // the whole group, waited for: D1 is read from its files next
     const [check] = d1Query(cwd, persistDir, `SELECT count(*) AS tasks, count(DISTINCT external_id) AS distinct_ids, sum(type = 'BUG') AS bugs, sum(priority = 'HIGH') AS high FROM tasks WHERE team_id = ${team.id}`);
     console.log(`D1: ${JSON.stringify(check)}`);
     if (check.tasks !== ISSUES || check.distinct_ids !== ISSUES) throw new Error(`expected ${ISSUES} distinct tasks, found ${JSON.stringify(check)}`);
@@ -315,8 +245,7 @@ async function main() {
     }
     throw err;
   } finally {
-    stopServer();
-    if (server) await waitForExit(server, 15_000);
+    await server?.stop();
     fake.srv.close();
     rmSync(persistDir, { recursive: true, force: true });
   }
@@ -358,13 +287,13 @@ ${runs.map(row).join("\n")}
 
 const timer = setTimeout(() => {
   console.error(`benchmark exceeded ${TOTAL_TIMEOUT_MS} ms; stopping`);
-  stopServer();
+  server?.killNow();
   process.exit(1);
 }, TOTAL_TIMEOUT_MS);
 timer.unref();
 for (const sig of ["SIGINT", "SIGTERM"]) {
   process.on(sig, () => {
-    stopServer();
+    server?.killNow();
     process.exit(130);
   });
 }
@@ -373,7 +302,7 @@ main().then(
   () => process.exit(0),
   (err) => {
     console.error(err instanceof Error ? err.message : err);
-    stopServer();
+    server?.killNow();
     process.exit(1);
   },
 );

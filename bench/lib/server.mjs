@@ -1,5 +1,6 @@
-// wrangler dev for the benchmark: a snapshot of the sources, its own process group, a free loopback port,
-// a given --persist-to directory; plus the process tools the memory measurement needs.
+// wrangler dev for the benchmarks (bench/run.mjs, bench/events.mjs, bench/github-import.mjs): a snapshot of
+// the sources, its own process group, a free loopback port, a given --persist-to directory, optional extra
+// `wrangler dev` arguments; plus the process tools the memory measurement needs.
 import { execFileSync, spawn } from "node:child_process";
 import { cpSync, createWriteStream, existsSync, mkdirSync, readdirSync, readFileSync, rmSync, symlinkSync } from "node:fs";
 import net from "node:net";
@@ -60,14 +61,17 @@ export function d1File(persistTo) {
 }
 
 export class DevServer {
-  constructor(name, appDir, persistTo, logFile) {
-    Object.assign(this, { name, appDir, persistTo, logFile, child: null, base: "" });
+  /**
+   * `extraArgs` go after the common `wrangler dev` arguments, e.g. ["--var", "ENABLE_BENCH_ROUTES:true"].
+   */
+  constructor(name, appDir, persistTo, logFile, { extraArgs = [] } = {}) {
+    Object.assign(this, { name, appDir, persistTo, logFile, extraArgs, child: null, base: "" });
   }
 
   async start(timeoutMs = 120_000) {
     const [port, inspectorPort] = [await freePort(), await freePort()];
     const log = createWriteStream(this.logFile);
-    const args = ["run", "dev", "--", "--ip", HOST, "--port", String(port), "--inspector-port", String(inspectorPort), "--persist-to", this.persistTo];
+    const args = ["run", "dev", "--", "--ip", HOST, "--port", String(port), "--inspector-port", String(inspectorPort), "--persist-to", this.persistTo, ...this.extraArgs];
     this.child = spawn("npm", args, { cwd: this.appDir, detached: true, stdio: ["ignore", "pipe", "pipe"], env: quietEnv() });
     this.child.stdout.pipe(log);
     this.child.stderr.pipe(log);
