@@ -4,30 +4,7 @@ import { describe, expect, it } from "vitest";
 import { app } from "../src/app";
 import { EVENT_RETENTION_COUNT, EVENT_RETENTION_MS, EventHub } from "../src/modules/events/hub";
 import { channelsFor, eventPublisher, hubFor, type Channel } from "../src/modules/events/publisher";
-import { api, BASE, expectError, makeUser, type TestUser } from "./helpers";
-
-interface Frame {
-  id?: string;
-  event?: string;
-  data?: string;
-  retry?: string;
-  comment?: string;
-}
-
-/** Parses one SSE block (the text between blank lines). */
-function parseBlock(block: string): Frame {
-  const f: Frame = {};
-  for (const line of block.split("\n")) {
-    if (line.startsWith(":")) f.comment = line.slice(1).trim();
-    else {
-      const i = line.indexOf(":");
-      const field = line.slice(0, i) as keyof Frame;
-      const value = line.slice(i + 1).replace(/^ /, "");
-      f[field] = field === "data" && f.data !== undefined ? `${f.data}\n${value}` : value;
-    }
-  }
-  return f;
-}
+import { api, BASE, expectError, makeUser, parseSseBlock, type Frame, type TestUser } from "./helpers";
 
 /** A real stream opened through the Worker, read frame by frame. */
 async function connect(path: string, token: string, headers: Record<string, string> = {}) {
@@ -46,7 +23,7 @@ async function connect(path: string, token: string, headers: Record<string, stri
       if (end >= 0) {
         const block = buffer.slice(0, end);
         buffer = buffer.slice(end + 2);
-        return parseBlock(block);
+        return parseSseBlock(block);
       }
       let timer: ReturnType<typeof setTimeout> | undefined;
       const timeout = new Promise<"timeout">((resolve) => (timer = setTimeout(() => resolve("timeout"), deadline - Date.now())));

@@ -121,3 +121,27 @@ export async function teamWithRoles(): Promise<{ team: { id: number; slug: strin
   users.OUTSIDER = await makeUser();
   return { team, users };
 }
+
+/** One Server-Sent Events frame. */
+export interface Frame {
+  id?: string;
+  event?: string;
+  data?: string;
+  retry?: string;
+  comment?: string;
+}
+
+/** Parses one SSE block (the text between blank lines); multi-line data is joined with "\n". */
+export function parseSseBlock(block: string): Frame {
+  const f: Frame = {};
+  for (const line of block.split("\n")) {
+    if (line.startsWith(":")) f.comment = line.slice(1).trim();
+    else {
+      const i = line.indexOf(":");
+      const field = line.slice(0, i) as keyof Frame;
+      const value = line.slice(i + 1).replace(/^ /, "");
+      f[field] = field === "data" && f.data !== undefined ? `${f.data}\n${value}` : value;
+    }
+  }
+  return f;
+}

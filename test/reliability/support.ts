@@ -1,6 +1,6 @@
 import { env, exports } from "cloudflare:workers";
 import { hashPassword, newToken } from "../../src/platform/crypto";
-import { api, BASE, type TestUser } from "../helpers";
+import { api, BASE, parseSseBlock, type Frame, type TestUser } from "../helpers";
 
 /** What one raw request came back with; an event stream is opened, checked and cancelled, never read to its end. */
 export interface Sent {
@@ -92,26 +92,7 @@ export async function ok<T = any>(res: Promise<{ status: number; text: string; b
 
 // ─── Server-Sent Events ──────────────────────────────────────────────────────────────────────
 
-export interface Frame {
-  id?: string;
-  event?: string;
-  data?: string;
-  retry?: string;
-  comment?: string;
-}
-
-function parseBlock(block: string): Frame {
-  const f: Frame = {};
-  for (const line of block.split("\n")) {
-    if (line.startsWith(":")) f.comment = line.slice(1).trim();
-    else {
-      const i = line.indexOf(":");
-      const field = line.slice(0, i) as keyof Frame;
-      f[field] = line.slice(i + 1).replace(/^ /, "");
-    }
-  }
-  return f;
-}
+export type { Frame };
 
 /** An event stream opened through the Worker, read frame by frame. `next()` resolves null when the stream ends. */
 export async function openStream(path: string, token: string, headers: Record<string, string> = {}) {
@@ -131,7 +112,7 @@ export async function openStream(path: string, token: string, headers: Record<st
       if (end >= 0) {
         const block = buffer.slice(0, end);
         buffer = buffer.slice(end + 2);
-        return parseBlock(block);
+        return parseSseBlock(block);
       }
       if (ended) return null;
       let timer: ReturnType<typeof setTimeout> | undefined;
