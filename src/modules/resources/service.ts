@@ -5,7 +5,7 @@ import type { Actor, Db } from "../../env";
 import { ApiError, forbidden, notFound } from "../../platform/errors";
 import { keyset, mergeOrdered, parseOrdering, toPage } from "../../platform/pagination";
 import { getOwnSession } from "../sessions/visibility";
-import { contains } from "../tasks/service";
+import { contains } from "../../platform/sql";
 import { getVisibleTask, readableScopes, type Scope } from "../tasks/visibility";
 import { atLeast, requireRole, TEAM_ACTIONS, teamIdsOf } from "../teams/access";
 import {

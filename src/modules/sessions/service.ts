@@ -1,10 +1,11 @@
 import type { z } from "@hono/zod-openapi";
-import { and, asc, eq, gte, isNull, like, lt, or, sql, type SQL } from "drizzle-orm";
+import { and, asc, eq, gte, isNull, lt, or, sql, type SQL } from "drizzle-orm";
 import { contextSwitches, devSessions, sessionPauses, sessionTasks, tasks } from "../../db/schema";
 import type { Actor, Bindings, Db } from "../../env";
 import { conflict, invalid, notFound } from "../../platform/errors";
 import { keysetPages } from "../../platform/export";
 import { keyset, parseOrdering, toPage, type OrderFields } from "../../platform/pagination";
+import { contains } from "../../platform/sql";
 import { dayBounds } from "../../platform/time";
 import { channelsFor, eventPublisher } from "../events/publisher";
 import { atLeast, requireRole } from "../teams/access";
@@ -24,26 +25,6 @@ export const SESSION_ORDERING: OrderFields = {
 
 const nowIso = () => new Date().toISOString();
 
-/**
- * LIKE pattern with the user's text taken literally. D1 caps patterns at 50 bytes of UTF-8, escapes and the
- * two % included (48 characters of "é" or of "%" were 96 bytes: a 500), so the text is cut by bytes.
- */
-export function likePattern(text: string): string {
-  const utf8 = new TextEncoder();
-  let body = "";
-  let bytes = 2;
-  for (const ch of text) {
-    const part = /[\\%_]/.test(ch) ? `\\${ch}` : ch;
-    bytes += utf8.encode(part).length;
-    if (bytes > 50) break;
-    body += part;
-  }
-  return `%${body}%`;
-}
-
-export const likeEscaped = (col: Parameters<typeof like>[0], text: string) =>
-  sql`${col} LIKE ${likePattern(text)} ESCAPE '\\'`;
-
 export type SessionFilters = z.infer<typeof SESSION_FILTERS>;
 
 /**
@@ -60,7 +41,7 @@ export async function sessionListWhere(db: Db, actor: Actor, f: SessionFilters):
     conds.push(eq(devSessions.userId, actor.id));
   }
   if (f.status) conds.push(eq(devSessions.status, f.status));
-  if (f.search) conds.push(or(likeEscaped(devSessions.title, f.search), likeEscaped(devSessions.description, f.search)));
+  if (f.search) conds.push(or(contains(devSessions.title, f.search), contains(devSessions.description, f.search)));
   if (f.date_from) conds.push(gte(devSessions.startedAt, new Date(dayBounds(f.date_from, actor).start).toISOString()));
   if (f.date_to) conds.push(lt(devSessions.startedAt, new Date(dayBounds(f.date_to, actor).end).toISOString()));
   return and(...conds);

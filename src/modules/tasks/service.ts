@@ -1,6 +1,6 @@
 import type { z } from "@hono/zod-openapi";
 import { and, eq, getTableColumns, isNull, or, sql, type SQL } from "drizzle-orm";
-import type { SQLiteColumn } from "drizzle-orm/sqlite-core";
+import { contains } from "../../platform/sql";
 import { tasks } from "../../db/schema";
 import type { Actor, Db } from "../../env";
 import { forbidden, notFound } from "../../platform/errors";
@@ -28,10 +28,6 @@ export type TaskRow = typeof tasks.$inferSelect;
  */
 const scopeCondition = (actor: Actor, scope: Scope): SQL =>
   scope === null ? and(isNull(tasks.teamId), eq(tasks.createdBy, actor.id))! : eq(tasks.teamId, scope);
-
-/** Case-insensitive substring test (SQLite's lower() folds ASCII). instr, unlike LIKE, needs no escaping and has no pattern-length limit. */
-export const contains = (column: SQLiteColumn, needle: string) =>
-  sql`instr(lower(${column}), lower(${needle})) > 0`;
 
 function filterConditions(f: TaskFilters): (SQL | undefined)[] {
   return [
