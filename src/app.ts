@@ -152,4 +152,3 @@ export function createApp() {
 }
 
 export const app = createApp();
-export type App = typeof app;

@@ -25,7 +25,6 @@ export function createRouter() {
   });
 }
 
-export type Router = ReturnType<typeof createRouter>;
 
 /** Ids in paths and bodies: positive integers (a huge or non-numeric id is a 400, not a 500). */
 export const Id = z.preprocess(

@@ -13,13 +13,6 @@ export function readableSessions(db: Db, actor: Actor): SQL {
 export const readableSessionQuery = (db: Db, actor: Actor, id: number) =>
   db.select().from(devSessions).where(and(eq(devSessions.id, id), readableSessions(db, actor))).limit(1);
 
-/** A session the caller may read, or 404. */
-export async function getReadableSession(db: Db, actor: Actor, id: number) {
-  const [s] = await readableSessionQuery(db, actor, id);
-  if (!s) throw notFound("Session");
-  return s;
-}
-
 /** A session the caller owns (only its user records switches, resources and state changes on it), or 404. */
 export async function getOwnSession(db: Db, actor: Actor, id: number) {
   const [s] = await db
