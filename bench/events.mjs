@@ -17,7 +17,7 @@ import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import http from "node:http";
 import os from "node:os";
 import path from "node:path";
-import { DevServer, root, snapshotSources } from "./lib/server.mjs";
+import { call, DevServer, root, snapshotSources } from "./lib/server.mjs";
 
 const CLIENTS = 200;
 const EVENTS = 100;
@@ -58,17 +58,6 @@ async function startServer(persistDir) {
     extraArgs: ["--var", "ENABLE_BENCH_ROUTES:true"],
   });
   return server.start(STARTUP_TIMEOUT_MS);
-}
-
-async function call(base, method, p, token, body) {
-  const res = await fetch(base + p, {
-    method,
-    headers: { "Content-Type": "application/json", ...(token ? { Authorization: `Bearer ${token}` } : {}) },
-    body: body === undefined ? undefined : JSON.stringify(body),
-  });
-  const text = await res.text();
-  if (!res.ok) throw new Error(`${method} ${p} → ${res.status} ${text}`);
-  return JSON.parse(text);
 }
 
 /** One SSE client on a raw HTTP connection; records each event's id, n and arrival time. */

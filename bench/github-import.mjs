@@ -19,7 +19,7 @@ import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import http from "node:http";
 import os from "node:os";
 import path from "node:path";
-import { DevServer, HOST, root, snapshotSources } from "./lib/server.mjs";
+import { call, DevServer, HOST, root, snapshotSources } from "./lib/server.mjs";
 
 const ISSUES = 10_000;
 const PER_PAGE = 100;
@@ -127,17 +127,6 @@ async function startServer(appDir, persistDir, githubUrl) {
     extraArgs: ["--var", `GITHUB_API_URL:${githubUrl}`],
   });
   return server.start(STARTUP_TIMEOUT_MS);
-}
-
-async function call(base, method, p, token, body) {
-  const res = await fetch(base + p, {
-    method,
-    headers: { "Content-Type": "application/json", ...(token ? { Authorization: `Bearer ${token}` } : {}) },
-    body: body === undefined ? undefined : JSON.stringify(body),
-  });
-  const text = await res.text();
-  if (!res.ok) throw new Error(`${method} ${p} → ${res.status} ${text}`);
-  return JSON.parse(text);
 }
 
 /** The consumer's per-page log lines for one job, from wrangler dev's output. */

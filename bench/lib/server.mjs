@@ -60,6 +60,18 @@ export function d1File(persistTo) {
   return path.join(dir, files[0]);
 }
 
+/** A JSON API call for benchmark set-up; throws with the status and body on anything but 2xx. */
+export async function call(base, method, p, token, body) {
+  const res = await fetch(base + p, {
+    method,
+    headers: { "Content-Type": "application/json", ...(token ? { Authorization: `Bearer ${token}` } : {}) },
+    body: body === undefined ? undefined : JSON.stringify(body),
+  });
+  const text = await res.text();
+  if (!res.ok) throw new Error(`${method} ${p} → ${res.status} ${text}`);
+  return JSON.parse(text);
+}
+
 export class DevServer {
   /**
    * `extraArgs` go after the common `wrangler dev` arguments, e.g. ["--var", "ENABLE_BENCH_ROUTES:true"].
