@@ -80,15 +80,20 @@ export async function runReportRequest(env: Bindings, requestId: number, attempt
     .limit(1);
   if (!req || req.request.status === "DONE") return;
   await setRequest(env, db, requestId, { status: "RUNNING", attempts });
-  const prefs = prefsOf(req.user);
-  const owner = { kind: "user", id: req.user.id } as const;
-  const report =
-    req.request.type === "DAILY"
-      ? await generateDaily(env, db, owner, prefs, req.request.day)
-      : await generateWeekly(env, db, owner, prefs, req.request.day);
+  const report = await generateUserReport(env, db, req.user, req.request.type, req.request.day);
   await setRequest(env, db, requestId, { status: "DONE", resultReportId: report.id, errorMessage: null });
-  const next: InsightsMessage = { kind: "insights", reportId: report.id };
-  if (report.type === "DAILY") await env.INSIGHTS_QUEUE.send(next);
+  await queueInsights(env, report);
+}
+
+/** A user's DAILY or WEEKLY report for the period containing `day`, in their own calendar. */
+function generateUserReport(env: Bindings, db: Db, user: typeof users.$inferSelect, type: "DAILY" | "WEEKLY", day: string) {
+  const generate = type === "DAILY" ? generateDaily : generateWeekly;
+  return generate(env, db, { kind: "user", id: user.id }, prefsOf(user), day);
+}
+
+/** Insights are derived from daily reports, by the insights queue's consumer. */
+async function queueInsights(env: Bindings, report: { id: number; type: string }) {
+  if (report.type === "DAILY") await env.INSIGHTS_QUEUE.send({ kind: "insights", reportId: report.id } satisfies InsightsMessage);
 }
 
 /** Records a failed attempt; on the last one the request is FAILED. */
@@ -114,12 +119,7 @@ export async function runScheduledReport(env: Bindings, msg: Extract<ReportMessa
   const db = drizzle(env.DB, { schema });
   const [user] = await db.select().from(users).where(eq(users.id, msg.userId)).limit(1);
   if (!user) return; // deleted since: nothing to report
-  const owner = { kind: "user", id: user.id } as const;
-  const report =
-    msg.type === "DAILY"
-      ? await generateDaily(env, db, owner, prefsOf(user), msg.day)
-      : await generateWeekly(env, db, owner, prefsOf(user), msg.day);
-  if (report.type === "DAILY") await env.INSIGHTS_QUEUE.send({ kind: "insights", reportId: report.id } satisfies InsightsMessage);
+  await queueInsights(env, await generateUserReport(env, db, user, msg.type, msg.day));
 }
 
 export async function reportById(env: Bindings, id: number) {
