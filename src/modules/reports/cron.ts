@@ -3,7 +3,7 @@ import { drizzle } from "drizzle-orm/d1";
 import * as schema from "../../db/schema";
 import { users } from "../../db/schema";
 import type { Bindings } from "../../env";
-import { addDays, dayBounds, localDay, weekStartDay } from "../../platform/time";
+import { addDays, dayOf, dayStart, weekStartDay } from "../../platform/time";
 import type { ReportMessage } from "./consumer";
 import { prefsOf, type Prefs } from "./service";
 
@@ -12,16 +12,19 @@ export const SEND_BATCH_MAX = 100;
 const HOUR = 3600_000;
 
 /**
- * The reports due for a user at `at`: the DAILY report of the day that ended within the past hour
- * (their local day, shifted by day_start_hour), and the WEEKLY one when that day closed their week.
+ * The reports due for a user at `at`: the DAILY report of every day that ended within the past hour
+ * (at − 1 h, at] — by the calendar's one day rule — and the WEEKLY one when that day closed their week.
+ * The cron runs on the hour, so these windows tile time: each day is due exactly once.
  */
 export function dueReports(prefs: Prefs, at: number): { type: "DAILY" | "WEEKLY"; day: string }[] {
-  const current = localDay(at, prefs);
-  const boundary = dayBounds(current, prefs).start; // when the previous day ended
-  if (!(boundary > at - HOUR && boundary <= at)) return [];
-  const ended = addDays(current, -1);
-  const due: { type: "DAILY" | "WEEKLY"; day: string }[] = [{ type: "DAILY", day: ended }];
-  if (weekStartDay(current, prefs.weekStart) === current) due.push({ type: "WEEKLY", day: ended });
+  const due: { type: "DAILY" | "WEEKLY"; day: string }[] = [];
+  // A day ended when the next one started; walk back from the day `at` is in (dayStart(next) ≤ at).
+  // Usually one step, none most hours; a zone that skips a whole day ends two days in one hour.
+  for (let next = dayOf(at, prefs); dayStart(next, prefs) > at - HOUR; next = addDays(next, -1)) {
+    const ended = addDays(next, -1);
+    if (weekStartDay(next, prefs.weekStart) === next) due.unshift({ type: "WEEKLY", day: ended });
+    due.unshift({ type: "DAILY", day: ended });
+  }
   return due;
 }
 

@@ -1,7 +1,7 @@
 import { and, eq, gte, lt, notInArray, sql, type SQL } from "drizzle-orm";
 import { devSessions, insights, reports } from "../../db/schema";
 import type { Bindings, Db } from "../../env";
-import { addDays, dayBounds, iso, localDay, weekStartDay } from "../../platform/time";
+import { addDays, dayBounds, dayOf, iso, weekBounds, type CalendarPrefs } from "../../platform/time";
 import { channelsFor, eventPublisher } from "../events/publisher";
 import { deriveInsights } from "../insights/rules";
 import { serializeInsight } from "../insights/schemas";
@@ -12,11 +12,7 @@ export type ReportOwner = { kind: "user"; id: number } | { kind: "team"; id: num
 export const ownerKey = (o: ReportOwner) => `${o.kind}:${o.id}`;
 
 /** How days are cut: the requesting user's time zone, day start hour and week start (team reports too). */
-export interface Prefs {
-  timezone: string;
-  dayStartHour: number;
-  weekStart: "MON" | "SUN";
-}
+export type Prefs = CalendarPrefs;
 
 export const prefsOf = (u: { timezone: string; dayStartHour: number; weekStart: "MON" | "SUN" }): Prefs => ({
   timezone: u.timezone,
@@ -81,7 +77,7 @@ async function loadPeriod(db: Db, owner: ReportOwner, prefs: Prefs, from: number
       title: s.title,
       status: s.status,
       startedAt,
-      day: localDay(startedAt, prefs),
+      day: dayOf(startedAt, prefs),
       end: s.endedAt ? Date.parse(s.endedAt) : Math.max(now, startedAt),
       pauses: (JSON.parse(s.pauses) as PauseTuple[]).map(([p, r]) => ({ from: Date.parse(p), to: r ? Date.parse(r) : null })),
       switches: (JSON.parse(s.switches) as SwitchTuple[]).map(([at, reason, fromTask, toTask]) => ({ at: Date.parse(at), reason, fromTask, toTask })),
@@ -154,11 +150,11 @@ export async function generateDaily(env: Bindings, db: Db, owner: ReportOwner, p
 }
 
 export async function generateWeekly(env: Bindings, db: Db, owner: ReportOwner, prefs: Prefs, weekOf: string, now = Date.now()) {
-  const first = weekStartDay(weekOf, prefs.weekStart);
-  const prevFirst = addDays(first, -7);
-  const last = addDays(first, 6);
-  // This week and the one before, in one load.
-  const data = await loadPeriod(db, owner, prefs, dayBounds(prevFirst, prefs).start, dayBounds(last, prefs).end, now);
+  const { first, last, end } = weekBounds(weekOf, prefs);
+  const previousWeek = weekBounds(addDays(first, -7), prefs);
+  const prevFirst = previousWeek.first;
+  // This week and the one before, in one load: [start of the week before, end of this week).
+  const data = await loadPeriod(db, owner, prefs, previousWeek.start, end, now);
   const thisWeek = (s: { day: string }) => s.day >= first && s.day <= last;
   const current = subset(data, thisWeek);
   const previous = subset(data, (s) => s.day >= prevFirst && s.day < first);
@@ -222,4 +218,4 @@ export async function generateInsights(env: Bindings, db: Db, report: ReportRow)
 }
 
 /** Today in the user's calendar (their time zone and day start hour). */
-export const today = (prefs: Prefs, now = Date.now()) => localDay(now, prefs);
+export const today = (prefs: Prefs, now = Date.now()) => dayOf(now, prefs);
