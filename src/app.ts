@@ -67,6 +67,37 @@ function toApiError(err: unknown, c: Context<AppEnv>): ApiError {
 
 const JSON_TYPE = /^application\/([a-z0-9.+-]+\+)?json\s*(;|$)/i;
 
+const strictUtf8 = new TextDecoder("utf-8", { fatal: true, ignoreBOM: false });
+const ESCAPED_SURROGATE = /\\u[dD][89a-fA-F]/;
+
+const badText = (message: string) => new ApiError("INVALID_JSON", "Malformed JSON in request body.", [{ path: "body", message }]);
+
+/**
+ * A body is stored as sent or not at all: bytes that are not UTF-8 (which a plain decode would replace with
+ * U+FFFD) and JSON strings holding a lone surrogate (which SQLite cannot store as sent) are a 400.
+ * The bytes stay cached on the request for the validators, which decode them again.
+ */
+async function refuseIllFormedText(c: Context<AppEnv>) {
+  let text: string;
+  try {
+    text = strictUtf8.decode(await c.req.arrayBuffer());
+  } catch (err) {
+    if (err instanceof ApiError) throw err; // the body limit
+    throw badText("The body is not valid UTF-8.");
+  }
+  if (!ESCAPED_SURROGATE.test(text)) return;
+  let lone = false;
+  try {
+    JSON.parse(text, (key, value: unknown) => {
+      if (!key.isWellFormed() || (typeof value === "string" && !value.isWellFormed())) lone = true;
+      return value;
+    });
+  } catch {
+    return; // malformed JSON: the validator says so
+  }
+  if (lone) throw badText("A string holds an unpaired UTF-16 surrogate (\\uD800–\\uDFFF); it cannot be stored as sent.");
+}
+
 export function createApp() {
   const app = createRouter();
 
@@ -103,6 +134,7 @@ export function createApp() {
       if (hasBody && !JSON_TYPE.test(c.req.header("Content-Type") ?? "")) {
         throw new ApiError("UNSUPPORTED_MEDIA_TYPE", "Send the body as application/json.");
       }
+      if (hasBody) await refuseIllFormedText(c);
     }
     const path = c.req.path.replace(/\/+$/, "");
     if (!PUBLIC_PATHS.has(path)) c.set("actor", await authenticate(c));

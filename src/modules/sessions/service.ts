@@ -126,29 +126,48 @@ export async function deleteSession(db: Db, actor: Actor, id: number) {
   await db.delete(devSessions).where(eq(devSessions.id, id));
 }
 
-function checkAt(session: SessionRow, at: string, field: string) {
-  if (at < session.startedAt) throw invalid(field, "Must not be before the session's started_at.");
+/**
+ * A session's timeline stays in order: started_at ≤ every pause, resume and switch ≤ ended_at, pauses and
+ * resumes alternating in time. `floor` is the latest instant already on it — the last pause or resume, and
+ * for a close also the last switch; a new event may not go before it.
+ */
+async function timelineFloor(db: Db, s: SessionRow, withSwitches: boolean) {
+  const [row] = await db
+    .select({ edge: sql<string | null>`max(coalesce(${sessionPauses.resumedAt}, ${sessionPauses.pausedAt}))` })
+    .from(sessionPauses)
+    .where(eq(sessionPauses.sessionId, s.id));
+  const candidates: { at: string; what: string }[] = [{ at: s.startedAt, what: "the session's started_at" }];
+  if (row?.edge) candidates.push({ at: row.edge, what: "the session's last pause or resume" });
+  if (withSwitches && s.lastSwitchAt) candidates.push({ at: s.lastSwitchAt, what: "the session's last context switch" });
+  return candidates.reduce((a, b) => (b.at > a.at ? b : a));
 }
 
-/** The instant of the latest pause or resume, so a new one cannot go back in time. */
-async function lastPauseEdge(db: Db, sessionId: number): Promise<string | undefined> {
-  const [row] = await db
-    .select({ edge: sql<string>`max(coalesce(${sessionPauses.resumedAt}, ${sessionPauses.pausedAt}))` })
-    .from(sessionPauses)
-    .where(eq(sessionPauses.sessionId, sessionId));
-  return row?.edge ?? undefined;
+/**
+ * The instant of a new event: the one asked for, which must not go before the floor (a 400 naming the
+ * field), or by default now — or the floor, when a client clock a moment ahead (PastTimestamp allows 1 s)
+ * put the last event there.
+ */
+export function eventTime(requested: string | undefined, floor: { at: string; what: string }, field: string): string {
+  if (requested === undefined) {
+    const now = nowIso();
+    return now > floor.at ? now : floor.at;
+  }
+  if (requested < floor.at) throw invalid(field, `Must not be before ${floor.what} (${floor.at}).`);
+  return requested;
 }
+
+/** No pause or resume of the session lies after `at` (evaluated inside the batch that writes). */
+const noPauseEdgeAfter = (id: number, at: string) =>
+  sql`NOT EXISTS (SELECT 1 FROM ${sessionPauses} WHERE ${sessionPauses.sessionId} = ${id} AND coalesce(${sessionPauses.resumedAt}, ${sessionPauses.pausedAt}) > ${at})`;
 
 const transitionConflict = (from: string, action: string) =>
   conflict(`Cannot ${action} a session that is ${from}.`);
 
 /** OPEN → PAUSED: the status change and the pause row in one batch, guarded by the status it started from. */
-export async function pauseSession(db: Db, actor: Actor, id: number, at = nowIso()) {
+export async function pauseSession(db: Db, actor: Actor, id: number, requestedAt?: string) {
   const s = await getOwnSession(db, actor, id);
   if (s.status !== "OPEN") throw transitionConflict(s.status, "pause");
-  checkAt(s, at, "at");
-  const edge = await lastPauseEdge(db, id);
-  if (edge && at < edge) throw invalid("at", "Must not be before the session's last pause or resume.");
+  const at = eventTime(requestedAt, await timelineFloor(db, s, false), "at");
   const [updated] = await db.batch([
     db
       .update(devSessions)
@@ -157,9 +176,11 @@ export async function pauseSession(db: Db, actor: Actor, id: number, at = nowIso
       .returning(),
     db.insert(sessionPauses).values({
       // NULL unless the guarded update above just happened: the NOT NULL constraint then aborts the batch.
-      // (PAUSED alone is not enough: a concurrent pause may have paused it; then an open pause exists.)
+      // (PAUSED alone is not enough: a concurrent pause may have paused it; then an open pause exists. And a
+      // pause and resume that ran since this request read the timeline may have moved its floor past `at`.)
       sessionId: sql`(SELECT ${devSessions.id} FROM ${devSessions} WHERE ${devSessions.id} = ${id} AND ${devSessions.status} = 'PAUSED'
-        AND NOT EXISTS (SELECT 1 FROM ${sessionPauses} WHERE ${sessionPauses.sessionId} = ${id} AND ${sessionPauses.resumedAt} IS NULL))`,
+        AND NOT EXISTS (SELECT 1 FROM ${sessionPauses} WHERE ${sessionPauses.sessionId} = ${id} AND ${sessionPauses.resumedAt} IS NULL)
+        AND ${noPauseEdgeAfter(id, at)})`,
       pausedAt: at,
     }),
   ]).catch(rethrowAsConflict("pause"));
@@ -167,16 +188,15 @@ export async function pauseSession(db: Db, actor: Actor, id: number, at = nowIso
   return sessionDetail(db, updated[0]!);
 }
 
-export async function resumeSession(db: Db, actor: Actor, id: number, at = nowIso()) {
+export async function resumeSession(db: Db, actor: Actor, id: number, requestedAt?: string) {
   const s = await getOwnSession(db, actor, id);
   if (s.status !== "PAUSED") throw transitionConflict(s.status, "resume");
-  const edge = await lastPauseEdge(db, id);
-  if (edge && at < edge) throw invalid("at", "Must not be before the pause it ends.");
+  const at = eventTime(requestedAt, await timelineFloor(db, s, false), "at");
   const [updated] = await db.batch([
     db
       .update(devSessions)
       .set({ status: "OPEN", updatedAt: nowIso() })
-      .where(and(eq(devSessions.id, id), eq(devSessions.status, "PAUSED")))
+      .where(and(eq(devSessions.id, id), eq(devSessions.status, "PAUSED"), noPauseEdgeAfter(id, at)))
       .returning(),
     db
       .update(sessionPauses)
@@ -206,17 +226,25 @@ export async function sessionFocus(db: Db, s: SessionRow, end: number) {
   });
 }
 
-/** OPEN or PAUSED → DONE: sets ended_at and total_focus_minutes (paused time excluded). */
-export async function closeSession(env: Bindings, db: Db, actor: Actor, id: number, endedAt = nowIso()) {
+/** OPEN or PAUSED → DONE: sets ended_at (not before any event of the timeline) and total_focus_minutes. */
+export async function closeSession(env: Bindings, db: Db, actor: Actor, id: number, requestedEnd?: string) {
   const s = await getOwnSession(db, actor, id);
   if (s.status === "DONE") throw transitionConflict("DONE", "close");
-  if (endedAt < s.startedAt) throw invalid("ended_at", "Must not be before started_at.");
+  const endedAt = eventTime(requestedEnd, await timelineFloor(db, s, true), "ended_at");
   const focus = await sessionFocus(db, s, Date.parse(endedAt));
   const [updated] = await db.batch([
     db
       .update(devSessions)
       .set({ status: "DONE", endedAt, totalFocusMinutes: focus.focusMinutes, updatedAt: nowIso() })
-      .where(and(eq(devSessions.id, id), eq(devSessions.status, s.status)))
+      .where(
+        and(
+          eq(devSessions.id, id),
+          eq(devSessions.status, s.status),
+          // A switch, pause or resume written since the timeline was read must still lie before the end.
+          sql`coalesce(${devSessions.lastSwitchAt}, '') <= ${endedAt}`,
+          noPauseEdgeAfter(id, endedAt),
+        ),
+      )
       .returning(),
     db
       .update(sessionPauses)
@@ -224,7 +252,7 @@ export async function closeSession(env: Bindings, db: Db, actor: Actor, id: numb
       // Only if the session is closed now: a close that lost a race must not end the pause of a paused session.
       .where(and(eq(sessionPauses.sessionId, id), isNull(sessionPauses.resumedAt), statusIs(id, "DONE"))),
   ]);
-  if (!updated.length) throw transitionConflict("no longer open", "close");
+  if (!updated.length) throw transitionConflict("no longer open (or its timeline changed meanwhile)", "close");
   const detail = await sessionDetail(db, updated[0]!);
   await eventPublisher(env).publish(channelsFor({ userId: s.userId, teamId: s.teamId }), "session.closed", detail);
   return detail;

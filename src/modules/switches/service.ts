@@ -2,10 +2,10 @@ import type { z } from "@hono/zod-openapi";
 import { and, count, eq, gte, inArray, lt, max, sql, type SQL } from "drizzle-orm";
 import { contextSwitches, devSessions } from "../../db/schema";
 import type { Actor, Db } from "../../env";
-import { conflict, invalid, notFound } from "../../platform/errors";
+import { conflict, notFound } from "../../platform/errors";
 import { keyset, parseOrdering, toPage, type OrderFields } from "../../platform/pagination";
 import { dayBounds } from "../../platform/time";
-import { taskInScope } from "../sessions/service";
+import { eventTime, taskInScope } from "../sessions/service";
 import { getOwnSession, readableSessions } from "../sessions/visibility";
 import { serializeSwitch, SWITCH_FILTERS, type CreateSwitchBody } from "./schemas";
 
@@ -27,8 +27,8 @@ function recountSwitches(db: Db, sessionId: number) {
 export async function createSwitch(db: Db, actor: Actor, input: z.infer<typeof CreateSwitchBody>) {
   const session = await getOwnSession(db, actor, input.dev_session);
   if (session.status === "DONE") throw conflict("This session is closed; it takes no new switches.");
-  const happenedAt = input.happened_at ?? new Date().toISOString();
-  if (happenedAt < session.startedAt) throw invalid("happened_at", "Must not be before the session's started_at.");
+  // Inside the session: not before its start (it has no end yet: a DONE session takes no switch).
+  const happenedAt = eventTime(input.happened_at, { at: session.startedAt, what: "the session's started_at" }, "happened_at");
   await Promise.all([
     input.from_task != null ? taskInScope(db, actor, session, input.from_task, "from_task") : undefined,
     input.to_task != null ? taskInScope(db, actor, session, input.to_task, "to_task") : undefined,
