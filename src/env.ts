@@ -1,7 +1,7 @@
 import type { DrizzleD1Database } from "drizzle-orm/d1";
 import type * as schema from "./db/schema";
 import type { Role } from "./db/schema";
-import type { D1Usage } from "./platform/request-log";
+import type { D1Usage } from "./platform/d1-metrics";
 
 /** Secrets are optional: each feature that needs one answers 503 (or falls back) when it is unset. */
 export interface Secrets {

@@ -1,23 +1,7 @@
 import type { Bindings } from "./env";
-import { consumeImportPages, failImportFromDeadLetter, type ImportPageMessage } from "./modules/github/consumer";
-import {
-  consumeInsights,
-  consumeReports,
-  failReportFromDeadLetter,
-  type InsightsMessage,
-  type ReportMessage,
-} from "./modules/reports/consumer";
-
-/** Queue names, as in wrangler.toml. */
-export const QUEUES = {
-  reports: "devfocus-reports",
-  insights: "devfocus-insights",
-  githubImport: "devfocus-github-import",
-  deadLetter: "devfocus-dlq",
-} as const;
-
-/** Every message says what it is, so the dead-letter consumer can tell whose work failed for good. */
-export type QueueMessage = ReportMessage | InsightsMessage | ImportPageMessage;
+import { consumeImportPages, failImportFromDeadLetter } from "./modules/github/consumer";
+import { consumeInsights, consumeReports, failReportFromDeadLetter } from "./modules/reports/consumer";
+import { QUEUES, type QueueMessage } from "./platform/queue-messages";
 
 type Consumer = (batch: MessageBatch<QueueMessage>, env: Bindings, ctx: ExecutionContext) => Promise<void>;
 
@@ -85,6 +69,3 @@ export async function handleQueueBatch(batch: MessageBatch<unknown>, env: Bindin
   };
   await consumer(checked, env, ctx);
 }
-
-/** Retry delay for the n-th attempt: 2^n seconds, capped at the platform's 12 hours. */
-export const backoffSeconds = (attempts: number) => Math.min(2 ** attempts, 12 * 60 * 60);

@@ -4,7 +4,6 @@ import { addDays, weekStartDay } from "../src/platform/time";
 import { modelDayOf, modelDayStart, transitions2026, wall, ZONES } from "./calendar-model";
 import { api, makeUser, type TestUser } from "./helpers";
 
-const HOUR = 3600_000;
 const MINUTE = 60_000;
 const iso = (ms: number) => new Date(ms).toISOString();
 

@@ -1,6 +1,6 @@
 import { env } from "cloudflare:workers";
 import { describe, expect, it } from "vitest";
-import { api, expectError, makeUser, type TestUser } from "./helpers";
+import { api, expectError, makeUser, type ApiResponse, type TestUser } from "./helpers";
 
 const MINUTE = 60_000;
 const iso = (ms: number) => new Date(ms).toISOString();
@@ -17,7 +17,7 @@ const detail = async (u: TestUser, id: number) => (await api(`/api/sessions/${id
 const pauseRows = async (id: number) =>
   (await env.DB.prepare("SELECT paused_at, resumed_at FROM session_pauses WHERE session_id = ? ORDER BY id").bind(id).all()).results;
 
-function expectField(res: Awaited<ReturnType<typeof api>>, field: string) {
+function expectField(res: ApiResponse, field: string) {
   expectError(res, 400, "VALIDATION_FAILED");
   expect(res.body.error.details).toEqual([{ path: field, message: expect.stringMatching(/^Must not be before/) }]);
 }

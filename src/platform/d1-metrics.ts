@@ -1,4 +1,10 @@
-import type { D1Usage } from "./request-log";
+/** D1 work done for one request: its statements, the rows they read and wrote, the time they took. */
+export interface D1Usage {
+  queries: number;
+  rowsRead: number;
+  rowsWritten: number;
+  durationMs: number;
+}
 
 /**
  * D1 with a meter: every round trip adds its statements, rows read/written (from D1's result meta) and

@@ -8,13 +8,6 @@ const USER_AGENT_MAX = 256;
 export const LOG_BLOBS = ["method", "route", "path", "status_class", "user_agent", "ip", "request_id", "colo", "team"] as const;
 export const LOG_DOUBLES = ["status", "duration_ms", "response_bytes", "d1_queries", "d1_rows_read", "d1_rows_written"] as const;
 
-export interface D1Usage {
-  queries: number;
-  rowsRead: number;
-  rowsWritten: number;
-  durationMs: number;
-}
-
 /**
  * One Analytics Engine data point and one JSON log line per /api request.
  * Only metadata is recorded: never headers such as Authorization, never bodies.

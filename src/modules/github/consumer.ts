@@ -1,14 +1,7 @@
 import type { Bindings } from "../../env";
-import { backoffSeconds } from "../../queues";
+import { backoffSeconds, type ImportPageMessage } from "../../platform/queue-messages";
 import { classifyPageError, failJob, getJobRow, importPage, noteRetry, type PageReport } from "./service";
 
-/** One page of one import job; the token travels only here, never in D1 or logs. */
-export interface ImportPageMessage {
-  kind: "import_page";
-  jobId: number;
-  page: number;
-  token?: string;
-}
 
 const log = (level: "info" | "warn" | "error", msg: string, fields: Record<string, unknown>) =>
   (level === "info" ? console.log : level === "warn" ? console.warn : console.error)(JSON.stringify({ level, msg, ...fields }));

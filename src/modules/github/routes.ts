@@ -3,7 +3,7 @@ import { JOB_STATUSES } from "../../db/schema";
 import { commonErrors, writeErrors } from "../../platform/errors";
 import { listQuery, pageSchema } from "../../platform/pagination";
 import { bearer, createRouter, Id, IdParam, jsonBody, jsonContent } from "../../platform/router";
-import type { ImportPageMessage } from "./consumer";
+import type { ImportPageMessage } from "../../platform/queue-messages";
 import { ImportGithubBody, ImportJob } from "./schemas";
 import * as svc from "./service";
 

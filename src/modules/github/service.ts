@@ -9,7 +9,7 @@ import { notFound } from "../../platform/errors";
 import { keyset, parseOrdering, toPage, type OrderFields } from "../../platform/pagination";
 import { channelsFor, eventPublisher } from "../events/publisher";
 import { requireRole, teamIdsOf } from "../teams/access";
-import type { ImportPageMessage } from "./consumer";
+import type { ImportPageMessage } from "../../platform/queue-messages";
 import { hasNextPage, isPullRequest, issueToTask, type GithubIssue, type ImportedTask } from "./mapping";
 import { serializeImportJob } from "./schemas";
 

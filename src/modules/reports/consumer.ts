@@ -1,15 +1,8 @@
 import type { Bindings } from "../../env";
-import { backoffSeconds } from "../../queues";
+import { backoffSeconds, type InsightsMessage, type ReportMessage } from "../../platform/queue-messages";
 import { failRequest, recordRequestFailure, REPORT_MAX_ATTEMPTS, reportById, runReportRequest, runScheduledReport } from "./requests";
 import { generateInsights } from "./service";
 
-export type ReportMessage =
-  | { kind: "report_request"; requestId: number }
-  | { kind: "scheduled_report"; userId: number; type: "DAILY" | "WEEKLY"; day: string };
-export interface InsightsMessage {
-  kind: "insights";
-  reportId: number;
-}
 
 const errorText = (err: unknown) => (err instanceof Error ? `${err.name}: ${err.message}` : String(err));
 

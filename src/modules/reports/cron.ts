@@ -4,7 +4,7 @@ import * as schema from "../../db/schema";
 import { users } from "../../db/schema";
 import type { Bindings } from "../../env";
 import { addDays, dayOf, dayStart, weekStartDay } from "../../platform/time";
-import type { ReportMessage } from "./consumer";
+import type { ReportMessage } from "../../platform/queue-messages";
 import { prefsOf, type Prefs } from "./service";
 
 export const CRON_USER_PAGE = 500;

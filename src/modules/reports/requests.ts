@@ -6,7 +6,7 @@ import type { Actor, Bindings, Db } from "../../env";
 import { notFound } from "../../platform/errors";
 import { keyset, parseOrdering, toPage, type OrderFields } from "../../platform/pagination";
 import { eventPublisher } from "../events/publisher";
-import type { InsightsMessage, ReportMessage } from "./consumer";
+import type { InsightsMessage, ReportMessage } from "../../platform/queue-messages";
 import { serializeReportRequest } from "./schemas";
 import { generateDaily, generateWeekly, prefsOf, today } from "./service";
 
