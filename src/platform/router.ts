@@ -26,29 +26,6 @@ export function createRouter() {
 }
 
 
-/** Ids in paths and bodies: positive integers (a huge or non-numeric id is a 400, not a 500). */
-export const Id = z.preprocess(
-  (v) => (typeof v === "string" && /^[0-9]{1,16}$/.test(v) ? Number(v) : v),
-  z.number().int().positive().max(Number.MAX_SAFE_INTEGER),
-);
-export const IdParam = z.object({
-  id: Id.openapi({ param: { name: "id", in: "path" }, example: 1 }),
-});
-
-export const Timestamp = z.iso
-  .datetime({ offset: true })
-  .transform((v) => new Date(v).toISOString())
-  .openapi({ example: "2026-01-30T09:15:00.000Z" });
-
-/**
- * A calendar day of a four-digit year whose neighbouring days and weeks are four-digit years too: day
- * arithmetic past 9999-12-31 yields "+010000-…" strings that parse to NaN (a 500), and JS maps years 0–99 to 1900s.
- */
-export const Day = z.iso
-  .date()
-  .refine((d) => d >= "1000-01-01" && d <= "9998-12-31", { message: "Must be between 1000-01-01 and 9998-12-31." })
-  .openapi({ example: "2026-01-30" });
-
 export const bearer = [{ bearer: [] }];
 
 /** A JSON response entry for a route's `responses`. */

@@ -1,6 +1,7 @@
 import { createRoute, z } from "@hono/zod-openapi";
 import { commonErrors, errorResponse, writeErrors } from "../../platform/errors";
-import { bearer, createRouter, IdParam, jsonBody as body, jsonContent as json } from "../../platform/router";
+import { bearer, createRouter, jsonBody as body, jsonContent as json } from "../../platform/router";
+import { IdParam } from "../../platform/validators";
 import {
   AuthResult,
   CreatedToken,

@@ -1,6 +1,6 @@
 import { z } from "@hono/zod-openapi";
 import { GITHUB_STATES, JOB_STATUSES, type importJobs } from "../../db/schema";
-import { Id } from "../../platform/router";
+import { Id } from "../../platform/validators";
 
 // GitHub's own rules: owners are alphanumerics and single dashes (≤ 39), repositories [A-Za-z0-9._-] (≤ 100).
 const Owner = z

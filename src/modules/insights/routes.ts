@@ -5,7 +5,8 @@ import type { Actor, Db } from "../../env";
 import { commonErrors, notFound } from "../../platform/errors";
 import { exportFile, ExportFormatQuery, keysetPages } from "../../platform/export";
 import { keyset, listQuery, pageSchema, parseOrdering, toPage, type OrderFields } from "../../platform/pagination";
-import { bearer, createRouter, IdParam, jsonContent } from "../../platform/router";
+import { bearer, createRouter, jsonContent } from "../../platform/router";
+import { IdParam } from "../../platform/validators";
 import { ownedScope } from "../reports/visibility";
 import { Insight, INSIGHT_CSV_COLUMNS, INSIGHT_FILTERS, serializeInsight } from "./schemas";
 

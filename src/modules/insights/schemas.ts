@@ -1,6 +1,6 @@
 import { z } from "@hono/zod-openapi";
 import { INSIGHT_CODES, INSIGHT_LEVELS, type insights } from "../../db/schema";
-import { Day, Id } from "../../platform/router";
+import { Day, Id } from "../../platform/validators";
 
 export const Insight = z
   .object({

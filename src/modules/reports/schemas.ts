@@ -1,6 +1,6 @@
 import { z } from "@hono/zod-openapi";
 import { JOB_STATUSES, REPORT_REQUEST_TYPES, REPORT_TYPES, type reportRequests, type reports } from "../../db/schema";
-import { Day, Id } from "../../platform/router";
+import { Day, Id } from "../../platform/validators";
 
 export const Report = z
   .object({

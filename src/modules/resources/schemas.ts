@@ -1,8 +1,7 @@
 import { z } from "@hono/zod-openapi";
 import { RESOURCE_TYPES, resourceLinks } from "../../db/schema";
 import { listQuery } from "../../platform/pagination";
-import { Id } from "../../platform/router";
-import { HttpUrl } from "../tasks/schemas";
+import { HttpUrl, Id } from "../../platform/validators";
 
 export const RESOURCE_ORDERING = {
   created_at: resourceLinks.createdAt,

@@ -2,7 +2,8 @@ import { createRoute, z } from "@hono/zod-openapi";
 import { commonErrors, writeErrors } from "../../platform/errors";
 import { exportFile, ExportFormatQuery } from "../../platform/export";
 import { listQuery, pageSchema } from "../../platform/pagination";
-import { bearer, createRouter, IdParam, jsonBody, jsonContent } from "../../platform/router";
+import { bearer, createRouter, jsonBody, jsonContent } from "../../platform/router";
+import { IdParam } from "../../platform/validators";
 import {
   AtBody,
   AttachTaskBody,

@@ -1,9 +1,7 @@
 import { z } from "@hono/zod-openapi";
 import { SESSION_STATUSES, SESSION_TASK_ROLES, type devSessions } from "../../db/schema";
-import { Day, Id, Timestamp } from "../../platform/router";
+import { Day, Id, PastTimestamp } from "../../platform/validators";
 
-const notInFuture = (v: string | undefined) => v === undefined || Date.parse(v) <= Date.now() + 1000;
-export const PastTimestamp = Timestamp.refine(notInFuture, { message: "Must not be in the future." });
 
 export const CreateSessionBody = z
   .object({

@@ -1,7 +1,6 @@
 import { z } from "@hono/zod-openapi";
 import { SWITCH_REASONS, type contextSwitches } from "../../db/schema";
-import { Day, Id } from "../../platform/router";
-import { PastTimestamp } from "../sessions/schemas";
+import { Day, Id, PastTimestamp } from "../../platform/validators";
 
 export const CreateSwitchBody = z
   .object({

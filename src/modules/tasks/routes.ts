@@ -2,7 +2,8 @@ import { createRoute, z } from "@hono/zod-openapi";
 import { commonErrors, writeErrors } from "../../platform/errors";
 import { ExportFormatQuery } from "../../platform/export";
 import { pageSchema } from "../../platform/pagination";
-import { bearer, createRouter, IdParam, jsonBody, jsonContent } from "../../platform/router";
+import { bearer, createRouter, jsonBody, jsonContent } from "../../platform/router";
+import { IdParam } from "../../platform/validators";
 import { CreateTaskBody, Task, TaskListQuery, UpdateTaskBody } from "./schemas";
 import * as svc from "./service";
 

@@ -1,10 +1,7 @@
 import { z } from "@hono/zod-openapi";
 import { EXTERNAL_SOURCES, TASK_PRIORITIES, TASK_STATUSES, TASK_TYPES, tasks } from "../../db/schema";
 import { listQuery } from "../../platform/pagination";
-import { Id } from "../../platform/router";
-
-/** http(s) URLs only: `javascript:`, `data:`, `ftp:` and friends are refused. */
-export const HttpUrl = z.httpUrl({ message: "Must be an http or https URL." }).max(2048);
+import { HttpUrl, Id } from "../../platform/validators";
 
 /** `?ordering=` fields; priority sorts by the generated rank column, so LOW < MED < HIGH. */
 export const TASK_ORDERING = {

@@ -1,7 +1,8 @@
 import { createRoute } from "@hono/zod-openapi";
 import { commonErrors, writeErrors } from "../../platform/errors";
 import { listQuery, pageSchema } from "../../platform/pagination";
-import { bearer, createRouter, IdParam, jsonBody, jsonContent } from "../../platform/router";
+import { bearer, createRouter, jsonBody, jsonContent } from "../../platform/router";
+import { IdParam } from "../../platform/validators";
 import { AddMemberBody, CreateTeamBody, Member, MemberParams, Team, UpdateMemberBody, UpdateTeamBody } from "./schemas";
 import * as svc from "./service";
 
