@@ -30,6 +30,17 @@ export interface Actor {
   teams?: ReadonlyMap<number, Role>;
 }
 
+/**
+ * What every service function takes first — `verb(ctx, input)` — so a handler, a queue consumer or a test
+ * calls a domain rule the same way. Public endpoints (register, login) have no actor yet.
+ */
+export interface Ctx {
+  db: Db;
+  env: Bindings;
+  actor: Actor;
+}
+export type PublicCtx = Omit<Ctx, "actor">;
+
 export interface AppEnv {
   Bindings: Bindings;
   Variables: {

@@ -1,5 +1,6 @@
 import { OpenAPIHono, z } from "@hono/zod-openapi";
-import type { AppEnv } from "../env";
+import type { Context } from "hono";
+import type { AppEnv, Ctx, PublicCtx } from "../env";
 import { ApiError } from "./errors";
 
 /** Turns zod issues into the error envelope's details: one entry per invalid field. */
@@ -9,6 +10,11 @@ export function zodDetails(error: z.ZodError) {
     message: issue.message,
   }));
 }
+
+/** The service context of an authenticated request. */
+export const ctx = (c: Context<AppEnv>): Ctx => ({ db: c.var.db, env: c.env, actor: c.var.actor });
+/** The service context of a request that needs no token (register, login). */
+export const publicCtx = (c: Context<AppEnv>): PublicCtx => ({ db: c.var.db, env: c.env });
 
 /**
  * Every router is made here, so every validation failure has the same envelope.

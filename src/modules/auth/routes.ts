@@ -1,6 +1,6 @@
 import { createRoute, z } from "@hono/zod-openapi";
 import { commonErrors, errorResponse, writeErrors } from "../../platform/errors";
-import { bearer, createRouter, jsonBody as body, jsonContent as json } from "../../platform/router";
+import { bearer, createRouter, ctx, jsonBody as body, jsonContent as json, publicCtx } from "../../platform/router";
 import { IdParam } from "../../platform/validators";
 import {
   AuthResult,
@@ -8,8 +8,6 @@ import {
   CreateTokenBody,
   LoginBody,
   RegisterBody,
-  serializeToken,
-  serializeUser,
   Token,
   UpdateMeBody,
   User,
@@ -96,38 +94,20 @@ const logoutRoute = createRoute({
   responses: { 204: { description: "Logged out." }, ...commonErrors },
 });
 
-const clientIp = (header: string | undefined) => header ?? "unknown";
+const clientIp = (c: { req: { header(name: string): string | undefined } }) => c.req.header("CF-Connecting-IP") ?? "unknown";
 
 export const authRouter = createRouter()
-  .openapi(registerRoute, async (c) => {
-    const input = c.req.valid("json");
-    await auth.limitAuthAttempts(c.var.db, "register", clientIp(c.req.header("CF-Connecting-IP")), input.email);
-    const { user, token } = await auth.register(c.var.db, input);
-    return c.json({ user: serializeUser(user), token }, 201);
-  })
-  .openapi(loginRoute, async (c) => {
-    const input = c.req.valid("json");
-    await auth.limitAuthAttempts(c.var.db, "login", clientIp(c.req.header("CF-Connecting-IP")), input.email);
-    const { user, token } = await auth.login(c.var.db, input);
-    return c.json({ user: serializeUser(user), token }, 200);
-  })
-  .openapi(meRoute, async (c) => c.json(serializeUser(await auth.getMe(c.var.db, c.var.actor)), 200))
-  .openapi(updateMeRoute, async (c) =>
-    c.json(serializeUser(await auth.updateMe(c.var.db, c.var.actor, c.req.valid("json"))), 200),
-  )
-  .openapi(listTokensRoute, async (c) => {
-    const rows = await auth.listTokens(c.var.db, c.var.actor);
-    return c.json({ results: rows.map(serializeToken), next: null }, 200);
-  })
-  .openapi(createTokenRoute, async (c) => {
-    const { row, value } = await auth.createToken(c.var.db, c.var.actor, c.req.valid("json"));
-    return c.json({ ...serializeToken(row), token: value }, 201);
-  })
+  .openapi(registerRoute, async (c) => c.json(await auth.register(publicCtx(c), { ...c.req.valid("json"), ip: clientIp(c) }), 201))
+  .openapi(loginRoute, async (c) => c.json(await auth.login(publicCtx(c), { ...c.req.valid("json"), ip: clientIp(c) }), 200))
+  .openapi(meRoute, async (c) => c.json(await auth.getMe(ctx(c)), 200))
+  .openapi(updateMeRoute, async (c) => c.json(await auth.updateMe(ctx(c), c.req.valid("json")), 200))
+  .openapi(listTokensRoute, async (c) => c.json(await auth.listTokens(ctx(c)), 200))
+  .openapi(createTokenRoute, async (c) => c.json(await auth.createToken(ctx(c), c.req.valid("json")), 201))
   .openapi(revokeTokenRoute, async (c) => {
-    await auth.revokeToken(c.var.db, c.var.actor, c.req.valid("param").id);
+    await auth.revokeToken(ctx(c), c.req.valid("param").id);
     return c.body(null, 204);
   })
   .openapi(logoutRoute, async (c) => {
-    await auth.revokeToken(c.var.db, c.var.actor, c.var.actor.tokenId);
+    await auth.logout(ctx(c));
     return c.body(null, 204);
   });

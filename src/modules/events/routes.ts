@@ -2,12 +2,11 @@ import { createRoute, z } from "@hono/zod-openapi";
 import type { MiddlewareHandler } from "hono";
 import type { AppEnv } from "../../env";
 import { commonErrors, notFound, writeErrors } from "../../platform/errors";
-import { bearer, createRouter, jsonBody, jsonContent } from "../../platform/router";
+import { bearer, createRouter, ctx, jsonBody, jsonContent } from "../../platform/router";
 import { Id } from "../../platform/validators";
-import { requireRole } from "../teams/access";
 import { PING_INTERVAL_MS, RETRY_MS, SSE_HEADERS } from "./hub";
-import { EVENT_TYPES, eventPublisher } from "./publisher";
-import { channelFor, openStream, SNAPSHOT_SIZE } from "./service";
+import { EVENT_TYPES } from "./publisher";
+import { openStream, publishTeamEvent, SNAPSHOT_SIZE } from "./service";
 
 const tags = ["events"];
 
@@ -93,8 +92,7 @@ eventsRouter
     const { team, last_event_id } = c.req.valid("query");
     const header = c.req.valid("header")["last-event-id"];
     if (team !== undefined) c.set("logTeam", team);
-    const channel = await channelFor(c.var.db, c.var.actor, team);
-    const res = await openStream(c.env, c.var.db, channel, header ?? last_event_id ?? null);
+    const res = await openStream(ctx(c), { team, lastEventId: header ?? last_event_id ?? null });
     if (!res.ok || !res.body) throw new Error(`event hub refused the stream: ${res.status}`);
     // Through c.body, so the headers set by the app's middleware (X-Request-Id) are on the stream too.
     return c.body(res.body, 200, SSE_HEADERS);
@@ -102,7 +100,5 @@ eventsRouter
   .openapi(benchPublish, async (c) => {
     const { team, type, data } = c.req.valid("json");
     c.set("logTeam", team);
-    await requireRole(c.var.db, c.var.actor, team, "own");
-    await eventPublisher(c.env).publish([`team:${team}`], type, data);
-    return c.json({ ok: true as const }, 200);
+    return c.json(await publishTeamEvent(ctx(c), { team, type, data }), 200);
   });

@@ -1,11 +1,11 @@
 import { desc, eq } from "drizzle-orm";
 import { insights, reports } from "../../db/schema";
-import type { Actor, Bindings, Db } from "../../env";
+import type { Actor, Ctx, Db } from "../../env";
 import { serializeInsight } from "../insights/schemas";
 import { serializeReport } from "../reports/schemas";
 import { requireRole } from "../teams/access";
 import type { ConnectRequest } from "./hub";
-import { hubFor, type Channel } from "./publisher";
+import { eventPublisher, hubFor, type Channel, type EventType } from "./publisher";
 
 /** How many of the latest reports and insights a new stream starts with. */
 export const SNAPSHOT_SIZE = 5;
@@ -33,11 +33,20 @@ export async function loadSnapshot(db: Db, channel: Channel): Promise<Pick<Conne
  * Opens the channel's stream on its hub. The snapshot travels in the body of the internal request,
  * so the hub never queries D1 and a large report payload never meets a header size limit.
  */
-export async function openStream(env: Bindings, db: Db, channel: Channel, lastEventId: number | null): Promise<Response> {
+export async function openStream({ db, env, actor }: Ctx, input: { team?: number; lastEventId: number | null }): Promise<Response> {
+  const channel = await channelFor(db, actor, input.team);
+  const lastEventId = input.lastEventId;
   const connect: ConnectRequest = { ...(await loadSnapshot(db, channel)), last_event_id: lastEventId };
   return hubFor(env, channel).fetch("https://event-hub/connect", {
     method: "POST",
     headers: { "Content-Type": "application/json" },
     body: JSON.stringify(connect),
   });
+}
+
+/** Publishes an event on a team's channel (the benchmark's route; OWNER only). */
+export async function publishTeamEvent({ db, env, actor }: Ctx, input: { team: number; type: EventType; data: unknown }) {
+  await requireRole(db, actor, input.team, "own");
+  await eventPublisher(env).publish([`team:${input.team}`], input.type, input.data);
+  return { ok: true as const };
 }

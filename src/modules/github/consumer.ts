@@ -1,6 +1,7 @@
 import type { Bindings } from "../../env";
 import { backoffSeconds, type ImportPageMessage } from "../../platform/queue-messages";
-import { classifyPageError, failJob, getJobRow, importPage, noteRetry, type PageReport } from "./service";
+import { classifyPageError } from "./github-api";
+import { failJob, getJobRow, importPage, noteRetry, type PageReport } from "./import-page";
 
 
 const log = (level: "info" | "warn" | "error", msg: string, fields: Record<string, unknown>) =>

@@ -1,19 +1,13 @@
 import { createRoute, z } from "@hono/zod-openapi";
-import { JOB_STATUSES } from "../../db/schema";
 import { commonErrors, writeErrors } from "../../platform/errors";
-import { listQuery, pageSchema } from "../../platform/pagination";
-import { bearer, createRouter, jsonBody, jsonContent } from "../../platform/router";
-import { Id, IdParam } from "../../platform/validators";
-import type { ImportPageMessage } from "../../platform/queue-messages";
-import { ImportGithubBody, ImportJob } from "./schemas";
+import { pageSchema } from "../../platform/pagination";
+import { bearer, createRouter, ctx, jsonBody, jsonContent } from "../../platform/router";
+import { IdParam } from "../../platform/validators";
+import { ImportGithubBody, ImportJob, ImportListQuery } from "./schemas";
 import * as svc from "./service";
 
 const tags = ["imports"];
 
-const ImportListQuery = listQuery(svc.IMPORT_ORDERING, "-created_at").extend({
-  team: Id.optional().openapi({ description: "Only this team's jobs." }),
-  status: z.enum(JOB_STATUSES).optional(),
-});
 
 const start = createRoute({
   method: "post",
@@ -59,8 +53,7 @@ const get = createRoute({
 export const importGithubRouter = createRouter().openapi(start, async (c) => {
   const input = c.req.valid("json");
   c.set("logTeam", input.team_id);
-  const queue = c.env.GITHUB_IMPORT_QUEUE as Queue<ImportPageMessage>;
-  const job = await svc.startImport(c.var.db, queue, c.var.actor, input);
+  const job = await svc.startImport(ctx(c), input);
   return c.json(job, 202, { Location: `/api/imports/${job.id}/` });
 });
 
@@ -69,6 +62,6 @@ export const importsRouter = createRouter()
   .openapi(list, async (c) => {
     const q = c.req.valid("query");
     if (q.team !== undefined) c.set("logTeam", q.team);
-    return c.json(await svc.listImports(c.var.db, c.var.actor, q, c.req.url), 200);
+    return c.json(await svc.listImports(ctx(c), { ...q, url: c.req.url }), 200);
   })
-  .openapi(get, async (c) => c.json(await svc.getImport(c.var.db, c.var.actor, c.req.valid("param").id), 200));
+  .openapi(get, async (c) => c.json(await svc.getImport(ctx(c), c.req.valid("param").id), 200));

@@ -1,5 +1,6 @@
 import { z } from "@hono/zod-openapi";
-import { GITHUB_STATES, JOB_STATUSES, type importJobs } from "../../db/schema";
+import { GITHUB_STATES, importJobs, JOB_STATUSES } from "../../db/schema";
+import { listQuery, type OrderFields } from "../../platform/pagination";
 import { Id } from "../../platform/validators";
 
 // GitHub's own rules: owners are alphanumerics and single dashes (≤ 39), repositories [A-Za-z0-9._-] (≤ 100).
@@ -73,3 +74,10 @@ export const serializeImportJob = (j: typeof importJobs.$inferSelect): ImportJob
   created_at: j.createdAt,
   updated_at: j.updatedAt,
 });
+
+export const IMPORT_ORDERING: OrderFields = { created_at: importJobs.createdAt };
+export const ImportListQuery = listQuery(IMPORT_ORDERING, "-created_at").extend({
+  team: Id.optional().openapi({ description: "Only this team's jobs." }),
+  status: z.enum(JOB_STATUSES).optional(),
+});
+export type ImportListQuery = z.infer<typeof ImportListQuery>;

@@ -1,34 +1,11 @@
-import { createRoute, type z } from "@hono/zod-openapi";
-import { and, eq, gte, lte } from "drizzle-orm";
-import { insights } from "../../db/schema";
-import type { Actor, Db } from "../../env";
-import { commonErrors, notFound } from "../../platform/errors";
-import { exportFile, ExportFormatQuery, keysetPages } from "../../platform/export";
-import { keyset, listQuery, pageSchema, parseOrdering, toPage, type OrderFields } from "../../platform/pagination";
-import { bearer, createRouter, jsonContent } from "../../platform/router";
+import { createRoute } from "@hono/zod-openapi";
+import { commonErrors } from "../../platform/errors";
+import { ExportFormatQuery } from "../../platform/export";
+import { pageSchema } from "../../platform/pagination";
+import { bearer, createRouter, ctx, jsonContent } from "../../platform/router";
 import { IdParam } from "../../platform/validators";
-import { ownedScope } from "../reports/visibility";
-import { Insight, INSIGHT_CSV_COLUMNS, INSIGHT_FILTERS, serializeInsight } from "./schemas";
-
-const INSIGHT_ORDERING: OrderFields = { period_start: insights.periodStart, created_at: insights.createdAt };
-const InsightListQuery = listQuery(INSIGHT_ORDERING, "-period_start").extend(INSIGHT_FILTERS.shape);
-type Filters = z.infer<typeof INSIGHT_FILTERS> & { ordering: string };
-
-async function insightPages(db: Db, actor: Actor, f: Filters) {
-  const ordering = parseOrdering(INSIGHT_ORDERING, f.ordering);
-  const where = and(
-    await ownedScope(db, actor, insights, f.team),
-    f.code ? eq(insights.code, f.code) : undefined,
-    f.level ? eq(insights.level, f.level) : undefined,
-    f.date_from ? gte(insights.periodStart, f.date_from) : undefined,
-    f.date_to ? lte(insights.periodStart, f.date_to) : undefined,
-  );
-  const query = (cursor: string | undefined, limit: number) => {
-    const ks = keyset(ordering, insights.id, cursor);
-    return db.select().from(insights).where(and(where, ks.where)).orderBy(...ks.orderBy).limit(limit);
-  };
-  return { ordering, query, pages: keysetPages(ordering, query) };
-}
+import { Insight, InsightListQuery } from "./schemas";
+import * as svc from "./service";
 
 const tags = ["insights"];
 const list = createRoute({
@@ -48,23 +25,9 @@ const get = createRoute({
 });
 
 export const insightsRouter = createRouter()
-  .openapi(list, async (c) => {
-    const q = c.req.valid("query");
-    const { ordering, query } = await insightPages(c.var.db, c.var.actor, q);
-    return c.json(toPage(await query(q.cursor, q.page_size + 1), { pageSize: q.page_size, ordering, url: c.req.url, serialize: serializeInsight }), 200);
-  })
+  .openapi(list, async (c) => c.json(await svc.listInsights(ctx(c), { ...c.req.valid("query"), url: c.req.url }), 200))
   .openapi(exportRoute, async (c) => {
-    const q = c.req.valid("query");
-    const { pages } = await insightPages(c.var.db, c.var.actor, q);
-    const file = await exportFile({ filename: "insights", format: q.format, fetchPage: pages, serialize: serializeInsight, columns: INSIGHT_CSV_COLUMNS });
+    const file = await svc.exportInsights(ctx(c), c.req.valid("query"));
     return c.body(file.body, 200, file.headers);
   })
-  .openapi(get, async (c) => {
-    const [row] = await c.var.db
-      .select()
-      .from(insights)
-      .where(and(eq(insights.id, c.req.valid("param").id), await ownedScope(c.var.db, c.var.actor, insights, undefined)))
-      .limit(1);
-    if (!row) throw notFound("Insight");
-    return c.json(serializeInsight(row), 200);
-  });
+  .openapi(get, async (c) => c.json(await svc.getInsight(ctx(c), c.req.valid("param").id), 200));

@@ -1,5 +1,6 @@
 import { z } from "@hono/zod-openapi";
-import { INSIGHT_CODES, INSIGHT_LEVELS, type insights } from "../../db/schema";
+import { INSIGHT_CODES, INSIGHT_LEVELS, insights } from "../../db/schema";
+import { listQuery, type OrderFields } from "../../platform/pagination";
 import { Day, Id } from "../../platform/validators";
 
 export const Insight = z
@@ -43,3 +44,8 @@ export const INSIGHT_FILTERS = z.object({
   date_from: Day.optional(),
   date_to: Day.optional(),
 });
+export type InsightFilters = z.infer<typeof INSIGHT_FILTERS>;
+
+export const INSIGHT_ORDERING: OrderFields = { period_start: insights.periodStart, created_at: insights.createdAt };
+export const InsightListQuery = listQuery(INSIGHT_ORDERING, "-period_start").extend(INSIGHT_FILTERS.shape);
+export type InsightListQuery = z.infer<typeof InsightListQuery>;

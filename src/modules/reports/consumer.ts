@@ -1,7 +1,7 @@
 import type { Bindings } from "../../env";
 import { backoffSeconds, type InsightsMessage, type ReportMessage } from "../../platform/queue-messages";
 import { failRequest, recordRequestFailure, REPORT_MAX_ATTEMPTS, reportById, runReportRequest, runScheduledReport } from "./requests";
-import { generateInsights } from "./service";
+import { generateInsights } from "./generate";
 
 
 const errorText = (err: unknown) => (err instanceof Error ? `${err.name}: ${err.message}` : String(err));

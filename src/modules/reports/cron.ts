@@ -5,7 +5,7 @@ import { users } from "../../db/schema";
 import type { Bindings } from "../../env";
 import { addDays, dayOf, dayStart, weekStartDay } from "../../platform/time";
 import type { ReportMessage } from "../../platform/queue-messages";
-import { prefsOf, type Prefs } from "./service";
+import { prefsOf, type Prefs } from "./generate";
 
 export const CRON_USER_PAGE = 500;
 export const SEND_BATCH_MAX = 100;

@@ -2,17 +2,15 @@ import { and, eq, ne, sql } from "drizzle-orm";
 import { drizzle } from "drizzle-orm/d1";
 import * as schema from "../../db/schema";
 import { reportRequests, reports, users } from "../../db/schema";
-import type { Actor, Bindings, Db } from "../../env";
+import type { Bindings, Ctx, Db } from "../../env";
 import { notFound } from "../../platform/errors";
-import { keyset, parseOrdering, toPage, type OrderFields } from "../../platform/pagination";
+import { keyset, parseOrdering, toPage } from "../../platform/pagination";
 import { eventPublisher } from "../events/publisher";
 import type { InsightsMessage, ReportMessage } from "../../platform/queue-messages";
-import { serializeReportRequest } from "./schemas";
-import { generateDaily, generateWeekly, prefsOf, today } from "./service";
+import { REQUEST_ORDERING, serializeReportRequest, type ReportRequestListQuery } from "./schemas";
+import { generateDaily, generateWeekly, prefsOf, today } from "./generate";
 
-export const REQUEST_ORDERING: OrderFields = { created_at: reportRequests.createdAt };
-
-export async function createReportRequest(env: Bindings, db: Db, actor: Actor, input: { type: "DAILY" | "WEEKLY"; day?: string }) {
+export async function createReportRequest({ db, env, actor }: Ctx, input: { type: "DAILY" | "WEEKLY"; day?: string }) {
   const [row] = await db
     .insert(reportRequests)
     .values({ userId: actor.id, type: input.type, day: input.day ?? today(prefsOf(actor)) })
@@ -28,20 +26,20 @@ export async function createReportRequest(env: Bindings, db: Db, actor: Actor, i
       .where(eq(reportRequests.id, row!.id));
     throw err;
   }
-  return row!;
+  return serializeReportRequest(row!);
 }
 
-export async function getReportRequest(db: Db, actor: Actor, id: number) {
+export async function getReportRequest({ db, actor }: Ctx, id: number) {
   const [row] = await db
     .select()
     .from(reportRequests)
     .where(and(eq(reportRequests.id, id), eq(reportRequests.userId, actor.id)))
     .limit(1);
   if (!row) throw notFound("Report request");
-  return row;
+  return serializeReportRequest(row);
 }
 
-export async function listReportRequests(db: Db, actor: Actor, q: { page_size: number; cursor?: string; ordering: string }, url: string) {
+export async function listReportRequests({ db, actor }: Ctx, q: ReportRequestListQuery & { url: string }) {
   const ordering = parseOrdering(REQUEST_ORDERING, q.ordering);
   const ks = keyset(ordering, reportRequests.id, q.cursor);
   const rows = await db
@@ -50,7 +48,7 @@ export async function listReportRequests(db: Db, actor: Actor, q: { page_size: n
     .where(and(eq(reportRequests.userId, actor.id), ks.where))
     .orderBy(...ks.orderBy)
     .limit(q.page_size + 1);
-  return toPage(rows, { pageSize: q.page_size, ordering, url, serialize: serializeReportRequest });
+  return toPage(rows, { pageSize: q.page_size, ordering, url: q.url, serialize: serializeReportRequest });
 }
 
 /** Attempts a report message gets in all (wrangler.toml max_retries = 3, plus the first delivery). */

@@ -1,29 +1,24 @@
 import { createRoute, z } from "@hono/zod-openapi";
 import { commonErrors, writeErrors } from "../../platform/errors";
-import { exportFile, ExportFormatQuery } from "../../platform/export";
-import { listQuery, pageSchema } from "../../platform/pagination";
-import { bearer, createRouter, jsonBody, jsonContent } from "../../platform/router";
+import { ExportFormatQuery } from "../../platform/export";
+import { pageSchema } from "../../platform/pagination";
+import { bearer, createRouter, ctx, jsonBody, jsonContent } from "../../platform/router";
 import { IdParam } from "../../platform/validators";
-import { Insight, serializeInsight } from "../insights/schemas";
-import { requireRole } from "../teams/access";
-import { getReport, listReports, REPORT_ORDERING, reportPages } from "./queries";
+import { Insight } from "../insights/schemas";
 import * as requests from "./requests";
 import {
   AsyncDailyBody,
   CreateReportRequestBody,
   DailyBody,
   Report,
-  REPORT_CSV_COLUMNS,
-  REPORT_FILTERS,
+  ReportListQuery,
   ReportRequest,
-  serializeReport,
-  serializeReportRequest,
+  ReportRequestListQuery,
   WeeklyBody,
 } from "./schemas";
-import { generateDaily, generateInsights, generateWeekly, prefsOf, today, type ReportOwner } from "./service";
+import * as svc from "./service";
 
 const tags = ["reports"];
-const ReportListQuery = listQuery(REPORT_ORDERING, "-period_start").extend(REPORT_FILTERS.shape);
 const GeneratedReport = Report.extend({ insights: z.array(Insight) }).openapi("GeneratedReport");
 
 const list = createRoute({
@@ -60,48 +55,26 @@ const dailyAsync = createRoute({
   responses: { 202: jsonContent(ReportRequest, "Queued (status PENDING)."), ...writeErrors },
 });
 
-/** The owner a generation request is for: the caller, or a team they administer. */
-async function ownerFor(c: { var: { db: Parameters<typeof requireRole>[0]; actor: Parameters<typeof requireRole>[1] } }, team?: number): Promise<ReportOwner> {
-  if (team === undefined) return { kind: "user", id: c.var.actor.id };
-  await requireRole(c.var.db, c.var.actor, team, "administer");
-  return { kind: "team", id: team };
-}
-
 export const reportsRouter = createRouter()
-  .openapi(list, async (c) => c.json(await listReports(c.var.db, c.var.actor, c.req.valid("query"), c.req.url), 200))
+  .openapi(list, async (c) => c.json(await svc.listReports(ctx(c), { ...c.req.valid("query"), url: c.req.url }), 200))
   .openapi(exportRoute, async (c) => {
-    const q = c.req.valid("query");
-    const { pages } = await reportPages(c.var.db, c.var.actor, q);
-    const file = await exportFile({ filename: "reports", format: q.format, fetchPage: pages, serialize: serializeReport, columns: REPORT_CSV_COLUMNS });
+    const file = await svc.exportReports(ctx(c), c.req.valid("query"));
     return c.body(file.body, 200, file.headers);
   })
-  .openapi(get, async (c) => c.json(serializeReport(await getReport(c.var.db, c.var.actor, c.req.valid("param").id)), 200))
-  .openapi(daily, async (c) => {
-    const body = (c.req.valid("json") ?? {}) as z.infer<typeof DailyBody>;
-    const prefs = prefsOf(c.var.actor);
-    const owner = await ownerFor(c, body.team);
-    const report = await generateDaily(c.env, c.var.db, owner, prefs, body.date ?? today(prefs));
-    const insights = await generateInsights(c.env, c.var.db, report);
-    return c.json({ ...serializeReport(report), insights: insights.map(serializeInsight) }, 201);
-  })
-  .openapi(weekly, async (c) => {
-    const body = (c.req.valid("json") ?? {}) as z.infer<typeof WeeklyBody>;
-    const prefs = prefsOf(c.var.actor);
-    const owner = await ownerFor(c, body.team);
-    const report = await generateWeekly(c.env, c.var.db, owner, prefs, body.week_of ?? today(prefs));
-    return c.json({ ...serializeReport(report), insights: [] }, 201);
-  })
+  .openapi(get, async (c) => c.json(await svc.getReport(ctx(c), c.req.valid("param").id), 200))
+  .openapi(daily, async (c) => c.json(await svc.createDailyReport(ctx(c), (c.req.valid("json") ?? {}) as z.infer<typeof DailyBody>), 201))
+  .openapi(weekly, async (c) => c.json(await svc.createWeeklyReport(ctx(c), (c.req.valid("json") ?? {}) as z.infer<typeof WeeklyBody>), 201))
   .openapi(dailyAsync, async (c) => {
     const body = (c.req.valid("json") ?? {}) as z.infer<typeof AsyncDailyBody>;
-    const row = await requests.createReportRequest(c.env, c.var.db, c.var.actor, { type: "DAILY", day: body.date });
+    const row = await requests.createReportRequest(ctx(c), { type: "DAILY", day: body.date });
     c.header("Location", `/api/report-requests/${row.id}/`);
-    return c.json(serializeReportRequest(row), 202);
+    return c.json(row, 202);
   });
 
 const rrTags = ["report-requests"];
 const rrList = createRoute({
   method: "get", path: "/", tags: rrTags, security: bearer, summary: "Your report requests",
-  request: { query: listQuery(requests.REQUEST_ORDERING, "-created_at") },
+  request: { query: ReportRequestListQuery },
   responses: { 200: jsonContent(pageSchema(ReportRequest, "ReportRequestPage"), "Requests."), ...commonErrors },
 });
 const rrCreate = createRoute({
@@ -116,10 +89,10 @@ const rrGet = createRoute({
 });
 
 export const reportRequestsRouter = createRouter()
-  .openapi(rrList, async (c) => c.json(await requests.listReportRequests(c.var.db, c.var.actor, c.req.valid("query"), c.req.url), 200))
+  .openapi(rrList, async (c) => c.json(await requests.listReportRequests(ctx(c), { ...c.req.valid("query"), url: c.req.url }), 200))
   .openapi(rrCreate, async (c) => {
-    const row = await requests.createReportRequest(c.env, c.var.db, c.var.actor, c.req.valid("json"));
+    const row = await requests.createReportRequest(ctx(c), c.req.valid("json"));
     c.header("Location", `/api/report-requests/${row.id}/`);
-    return c.json(serializeReportRequest(row), 201);
+    return c.json(row, 201);
   })
-  .openapi(rrGet, async (c) => c.json(serializeReportRequest(await requests.getReportRequest(c.var.db, c.var.actor, c.req.valid("param").id)), 200));
+  .openapi(rrGet, async (c) => c.json(await requests.getReportRequest(ctx(c), c.req.valid("param").id), 200));

@@ -1,5 +1,6 @@
 import { z } from "@hono/zod-openapi";
-import { JOB_STATUSES, REPORT_REQUEST_TYPES, REPORT_TYPES, type reportRequests, type reports } from "../../db/schema";
+import { JOB_STATUSES, REPORT_REQUEST_TYPES, REPORT_TYPES, reportRequests, reports } from "../../db/schema";
+import { listQuery, type OrderFields } from "../../platform/pagination";
 import { Day, Id } from "../../platform/validators";
 
 export const Report = z
@@ -86,3 +87,12 @@ export const serializeReportRequest = (r: typeof reportRequests.$inferSelect) =>
   created_at: r.createdAt,
   updated_at: r.updatedAt,
 });
+
+export type ReportFilters = z.infer<typeof REPORT_FILTERS>;
+export const REPORT_ORDERING: OrderFields = { period_start: reports.periodStart, created_at: reports.createdAt, updated_at: reports.updatedAt };
+export const ReportListQuery = listQuery(REPORT_ORDERING, "-period_start").extend(REPORT_FILTERS.shape);
+export type ReportListQuery = z.infer<typeof ReportListQuery>;
+
+export const REQUEST_ORDERING: OrderFields = { created_at: reportRequests.createdAt };
+export const ReportRequestListQuery = listQuery(REQUEST_ORDERING, "-created_at");
+export type ReportRequestListQuery = z.infer<typeof ReportRequestListQuery>;

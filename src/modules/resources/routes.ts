@@ -1,7 +1,7 @@
 import { createRoute } from "@hono/zod-openapi";
 import { commonErrors, writeErrors } from "../../platform/errors";
 import { pageSchema } from "../../platform/pagination";
-import { bearer, createRouter, jsonBody, jsonContent } from "../../platform/router";
+import { bearer, createRouter, ctx, jsonBody, jsonContent } from "../../platform/router";
 import { IdParam } from "../../platform/validators";
 import { CreateResourceBody, ResourceLink, ResourceListQuery, UpdateResourceBody } from "./schemas";
 import * as svc from "./service";
@@ -39,24 +39,24 @@ const remove = createRoute({
 });
 
 export const resourcesRouter = createRouter()
-  .openapi(list, async (c) => c.json(await svc.listResources(c.var.db, c.var.actor, c.req.valid("query"), c.req.url), 200))
+  .openapi(list, async (c) => c.json(await svc.listResources(ctx(c), { ...c.req.valid("query"), url: c.req.url }), 200))
   .openapi(create, async (c) => {
-    const link = await svc.createResource(c.var.db, c.var.actor, c.req.valid("json"));
+    const link = await svc.createResource(ctx(c), c.req.valid("json"));
     if (link.team) c.set("logTeam", link.team);
     return c.json(link, 201);
   })
   .openapi(get, async (c) => {
-    const link = await svc.getResource(c.var.db, c.var.actor, c.req.valid("param").id);
+    const link = await svc.getResource(ctx(c), c.req.valid("param").id);
     if (link.team) c.set("logTeam", link.team);
     return c.json(link, 200);
   })
   .openapi(update, async (c) => {
-    const link = await svc.updateResource(c.var.db, c.var.actor, c.req.valid("param").id, c.req.valid("json"));
+    const link = await svc.updateResource(ctx(c), { id: c.req.valid("param").id, ...c.req.valid("json") });
     if (link.team) c.set("logTeam", link.team);
     return c.json(link, 200);
   })
   .openapi(remove, async (c) => {
-    const link = await svc.deleteResource(c.var.db, c.var.actor, c.req.valid("param").id);
+    const link = await svc.deleteResource(ctx(c), c.req.valid("param").id);
     if (link.teamId) c.set("logTeam", link.teamId);
     return c.body(null, 204);
   });

@@ -1,7 +1,7 @@
 import type { z } from "@hono/zod-openapi";
 import { and, eq, inArray, isNull, or, type SQL } from "drizzle-orm";
 import { resourceLinks } from "../../db/schema";
-import type { Actor, Db } from "../../env";
+import type { Actor, Ctx, Db } from "../../env";
 import { ApiError, forbidden, notFound } from "../../platform/errors";
 import { keyset, mergeOrdered, parseOrdering, toPage } from "../../platform/pagination";
 import { getOwnSession } from "../sessions/visibility";
@@ -43,7 +43,7 @@ const scopeCondition = (actor: Actor, scope: Scope): SQL =>
     ? and(isNull(resourceLinks.teamId), eq(resourceLinks.userId, actor.id))!
     : eq(resourceLinks.teamId, scope);
 
-export async function listResources(db: Db, actor: Actor, q: ResourceListQuery, url: string) {
+export async function listResources({ db, actor }: Ctx, q: ResourceListQuery & { url: string }) {
   const ordering = parseOrdering(RESOURCE_ORDERING, q.ordering);
   const ks = keyset(ordering, resourceLinks.id, q.cursor);
   const f: ResourceFilters = q;
@@ -65,7 +65,7 @@ export async function listResources(db: Db, actor: Actor, q: ResourceListQuery, 
       .limit(limit),
   );
   const rows = rest.length ? mergeOrdered(await db.batch([head!, ...rest]), ordering, limit) : await head!;
-  return toPage(rows, { pageSize: q.page_size, ordering, url, serialize: serializeResource });
+  return toPage(rows, { pageSize: q.page_size, ordering, url: q.url, serialize: serializeResource });
 }
 
 const notVisible = (field: "task" | "dev_session", what: string) =>
@@ -101,7 +101,7 @@ const SCOPE_MISMATCH =
   "The task must be in the session's scope: a task of the session's team, or a personal task for a personal session.";
 
 /** Links to objects the caller may use; with both, in the same scope (else 400 naming `task`). */
-export async function createResource(db: Db, actor: Actor, input: z.infer<typeof CreateResourceBody>) {
+export async function createResource({ db, actor }: Ctx, input: z.infer<typeof CreateResourceBody>) {
   const taskId = input.task ?? null;
   const sessionId = input.dev_session ?? null;
   if (taskId === null && sessionId === null) throw needsALink();
@@ -119,7 +119,7 @@ export async function createResource(db: Db, actor: Actor, input: z.infer<typeof
   return serializeResource(row!);
 }
 
-export async function getResource(db: Db, actor: Actor, id: number) {
+export async function getResource({ db, actor }: Ctx, id: number) {
   return serializeResource(await getVisibleResource(db, actor, id));
 }
 
@@ -127,7 +127,7 @@ export async function getResource(db: Db, actor: Actor, id: number) {
  * Team links: MEMBER and above; personal links: their user. A link may be re-pointed to another task or
  * session of the same scope; it never moves between scopes (400 naming the field): link anew instead.
  */
-export async function updateResource(db: Db, actor: Actor, id: number, input: z.infer<typeof UpdateResourceBody>) {
+export async function updateResource({ db, actor }: Ctx, { id, ...input }: { id: number } & z.infer<typeof UpdateResourceBody>) {
   const current = await getVisibleResource(db, actor, id);
   if (current.teamId !== null) await requireRole(db, actor, current.teamId, "write");
 
@@ -164,7 +164,7 @@ export async function updateResource(db: Db, actor: Actor, id: number, input: z.
 }
 
 /** As for tasks: ADMIN and above delete any team link, a MEMBER the links they made; personal: their user. */
-export async function deleteResource(db: Db, actor: Actor, id: number) {
+export async function deleteResource({ db, actor }: Ctx, id: number) {
   const current = await getVisibleResource(db, actor, id);
   if (current.teamId !== null) {
     const m = await requireRole(db, actor, current.teamId, "write");

@@ -1,25 +1,22 @@
 import { createRoute, z } from "@hono/zod-openapi";
 import { commonErrors, writeErrors } from "../../platform/errors";
-import { exportFile, ExportFormatQuery } from "../../platform/export";
-import { listQuery, pageSchema } from "../../platform/pagination";
-import { bearer, createRouter, jsonBody, jsonContent } from "../../platform/router";
+import { ExportFormatQuery } from "../../platform/export";
+import { pageSchema } from "../../platform/pagination";
+import { bearer, createRouter, ctx, jsonBody, jsonContent } from "../../platform/router";
 import { IdParam } from "../../platform/validators";
 import {
   AtBody,
   AttachTaskBody,
   CloseBody,
   CreateSessionBody,
-  serializeSession,
   Session,
-  SESSION_CSV_COLUMNS,
-  SESSION_FILTERS,
   SessionDetail,
+  SessionListQuery,
   UpdateSessionBody,
 } from "./schemas";
 import * as svc from "./service";
 
 const tags = ["sessions"];
-export const SessionListQuery = listQuery(svc.SESSION_ORDERING, "-started_at").extend(SESSION_FILTERS.shape);
 const detail = (description: string) => jsonContent(SessionDetail, description);
 
 const list = createRoute({
@@ -70,37 +67,35 @@ const attach = createRoute({
 });
 
 export const sessionsRouter = createRouter()
-  .openapi(list, async (c) => c.json(await svc.listSessions(c.var.db, c.var.actor, c.req.valid("query"), c.req.url), 200))
+  .openapi(list, async (c) => c.json(await svc.listSessions(ctx(c), { ...c.req.valid("query"), url: c.req.url }), 200))
   .openapi(exportRoute, async (c) => {
     const q = c.req.valid("query");
-    const { pages } = await svc.sessionPages(c.var.db, c.var.actor, q);
-    const file = await exportFile({ filename: "sessions", format: q.format, fetchPage: pages, serialize: serializeSession, columns: SESSION_CSV_COLUMNS });
+    const file = await svc.exportSessions(ctx(c), q);
     return c.body(file.body, 200, file.headers);
   })
   .openapi(create, async (c) => {
-    const row = await svc.createSession(c.var.db, c.var.actor, c.req.valid("json"));
-    return c.json(await svc.sessionDetail(c.var.db, row), 201);
+    return c.json(await svc.createSession(ctx(c), c.req.valid("json")), 201);
   })
-  .openapi(get, async (c) => c.json(await svc.getSession(c.var.db, c.var.actor, c.req.valid("param").id), 200))
+  .openapi(get, async (c) => c.json(await svc.getSession(ctx(c), c.req.valid("param").id), 200))
   .openapi(update, async (c) =>
-    c.json(await svc.updateSession(c.var.db, c.var.actor, c.req.valid("param").id, c.req.valid("json")), 200),
+    c.json(await svc.updateSession(ctx(c), { id: c.req.valid("param").id, ...c.req.valid("json") }), 200),
   )
   .openapi(remove, async (c) => {
-    await svc.deleteSession(c.var.db, c.var.actor, c.req.valid("param").id);
+    await svc.deleteSession(ctx(c), c.req.valid("param").id);
     return c.body(null, 204);
   })
   .openapi(pause, async (c) => {
     const body = (c.req.valid("json") ?? {}) as z.infer<typeof AtBody>;
-    return c.json(await svc.pauseSession(c.var.db, c.var.actor, c.req.valid("param").id, body.at), 200);
+    return c.json(await svc.pauseSession(ctx(c), { id: c.req.valid("param").id, at: body.at }), 200);
   })
   .openapi(resume, async (c) => {
     const body = (c.req.valid("json") ?? {}) as z.infer<typeof AtBody>;
-    return c.json(await svc.resumeSession(c.var.db, c.var.actor, c.req.valid("param").id, body.at), 200);
+    return c.json(await svc.resumeSession(ctx(c), { id: c.req.valid("param").id, at: body.at }), 200);
   })
   .openapi(close, async (c) => {
     const body = (c.req.valid("json") ?? {}) as z.infer<typeof CloseBody>;
-    return c.json(await svc.closeSession(c.env, c.var.db, c.var.actor, c.req.valid("param").id, body.ended_at), 200);
+    return c.json(await svc.closeSession(ctx(c), { id: c.req.valid("param").id, ended_at: body.ended_at }), 200);
   })
   .openapi(attach, async (c) =>
-    c.json(await svc.attachTask(c.var.db, c.var.actor, c.req.valid("param").id, c.req.valid("json")), 201),
+    c.json(await svc.attachTask(ctx(c), { id: c.req.valid("param").id, ...c.req.valid("json") }), 201),
   );

@@ -1,5 +1,6 @@
 import { z } from "@hono/zod-openapi";
-import { SESSION_STATUSES, SESSION_TASK_ROLES, type devSessions } from "../../db/schema";
+import { devSessions, SESSION_STATUSES, SESSION_TASK_ROLES } from "../../db/schema";
+import { listQuery, type OrderFields } from "../../platform/pagination";
 import { Day, Id, PastTimestamp } from "../../platform/validators";
 
 
@@ -36,6 +37,19 @@ export const SESSION_FILTERS = z.object({
   date_from: Day.optional().openapi({ description: "First day (of started_at, in your time zone and day_start_hour)." }),
   date_to: Day.optional().openapi({ description: "Last day, inclusive." }),
 });
+export type SessionFilters = z.infer<typeof SESSION_FILTERS>;
+
+export const SESSION_ORDERING: OrderFields = {
+  created_at: devSessions.createdAt,
+  updated_at: devSessions.updatedAt,
+  started_at: devSessions.startedAt,
+  ended_at: devSessions.endedAt,
+  switch_count: devSessions.switchCount,
+  total_focus_minutes: devSessions.totalFocusMinutes,
+};
+
+export const SessionListQuery = listQuery(SESSION_ORDERING, "-started_at").extend(SESSION_FILTERS.shape);
+export type SessionListQuery = z.infer<typeof SessionListQuery>;
 
 export const Session = z
   .object({

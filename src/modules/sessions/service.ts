@@ -1,31 +1,20 @@
-import type { z } from "@hono/zod-openapi";
 import { and, asc, eq, gte, isNull, lt, or, sql, type SQL } from "drizzle-orm";
 import { contextSwitches, devSessions, sessionPauses, sessionTasks, tasks } from "../../db/schema";
-import type { Actor, Bindings, Db } from "../../env";
+import type { Actor, Ctx, Db } from "../../env";
 import { conflict, invalid, notFound } from "../../platform/errors";
-import { keysetPages } from "../../platform/export";
-import { keyset, parseOrdering, toPage, type OrderFields } from "../../platform/pagination";
+import { exportFile, keysetPages } from "../../platform/export";
+import { keyset, parseOrdering, toPage } from "../../platform/pagination";
 import { contains } from "../../platform/sql";
 import { dayBounds } from "../../platform/time";
 import { channelsFor, eventPublisher } from "../events/publisher";
 import { atLeast, requireRole } from "../teams/access";
 import { getVisibleTask } from "../tasks/visibility";
 import { focusSummary } from "./focus";
-import { serializeSession, SESSION_FILTERS, type SessionRow } from "./schemas";
+import { serializeSession, SESSION_CSV_COLUMNS, SESSION_ORDERING, type SessionFilters, type SessionListQuery, type SessionRow } from "./schemas";
 import { getOwnSession, readableSessionQuery } from "./visibility";
-
-export const SESSION_ORDERING: OrderFields = {
-  created_at: devSessions.createdAt,
-  updated_at: devSessions.updatedAt,
-  started_at: devSessions.startedAt,
-  ended_at: devSessions.endedAt,
-  switch_count: devSessions.switchCount,
-  total_focus_minutes: devSessions.totalFocusMinutes,
-};
 
 const nowIso = () => new Date().toISOString();
 
-export type SessionFilters = z.infer<typeof SESSION_FILTERS>;
 
 /**
  * The WHERE clause of a session list: the caller's own sessions, or with ?team= every member's session
@@ -58,20 +47,18 @@ export async function sessionPages(db: Db, actor: Actor, f: SessionFilters & { o
   return { ordering, query, pages: keysetPages(ordering, query) };
 }
 
-export async function listSessions(
-  db: Db,
-  actor: Actor,
-  q: SessionFilters & { page_size: number; cursor?: string; ordering: string },
-  url: string,
-) {
+export async function listSessions({ db, actor }: Ctx, q: SessionListQuery & { url: string }) {
   const { ordering, query } = await sessionPages(db, actor, q);
-  return toPage(await query(q.cursor, q.page_size + 1), { pageSize: q.page_size, ordering, url, serialize: serializeSession });
+  return toPage(await query(q.cursor, q.page_size + 1), { pageSize: q.page_size, ordering, url: q.url, serialize: serializeSession });
 }
 
-export async function createSession(
-  db: Db,
-  actor: Actor,
-  input: { title: string; description: string; team?: number | null; started_at?: string },
+/** Every session the list would return for the same filters and ordering, streamed as CSV or JSON. */
+export async function exportSessions({ db, actor }: Ctx, q: SessionFilters & { ordering: string; format: string }) {
+  const { pages } = await sessionPages(db, actor, q);
+  return exportFile({ filename: "sessions", format: q.format, fetchPage: pages, serialize: serializeSession, columns: SESSION_CSV_COLUMNS });
+}
+
+export async function createSession({ db, actor }: Ctx, input: { title: string; description: string; team?: number | null; started_at?: string },
 ) {
   if (input.team != null) await requireRole(db, actor, input.team, "write");
   const [row] = await db
@@ -84,7 +71,7 @@ export async function createSession(
       startedAt: input.started_at ?? nowIso(),
     })
     .returning();
-  return row!;
+  return sessionDetail(db, row!);
 }
 
 /** The tasks attached to a session, in the order they were attached. */
@@ -104,13 +91,13 @@ export async function sessionDetail(db: Db, session: SessionRow) {
  * A readable session with its tasks: both reads in one D1 batch (one round trip). The tasks are read
  * before visibility is known and dropped with a 404 when the session is not readable.
  */
-export async function getSession(db: Db, actor: Actor, id: number) {
+export async function getSession({ db, actor }: Ctx, id: number) {
   const [[session], attached] = await db.batch([readableSessionQuery(db, actor, id), attachedTasks(db, id)]);
   if (!session) throw notFound("Session");
   return { ...serializeSession(session), tasks: attached };
 }
 
-export async function updateSession(db: Db, actor: Actor, id: number, input: { title?: string; description?: string }) {
+export async function updateSession({ db, actor }: Ctx, { id, ...input }: { id: number } & { title?: string; description?: string }) {
   await getOwnSession(db, actor, id);
   const [row] = await db
     .update(devSessions)
@@ -120,7 +107,7 @@ export async function updateSession(db: Db, actor: Actor, id: number, input: { t
   return sessionDetail(db, row!);
 }
 
-export async function deleteSession(db: Db, actor: Actor, id: number) {
+export async function deleteSession({ db, actor }: Ctx, id: number) {
   await getOwnSession(db, actor, id);
   // Switches, pauses, attached tasks and resource links go with it (ON DELETE CASCADE).
   await db.delete(devSessions).where(eq(devSessions.id, id));
@@ -164,7 +151,7 @@ const transitionConflict = (from: string, action: string) =>
   conflict(`Cannot ${action} a session that is ${from}.`);
 
 /** OPEN → PAUSED: the status change and the pause row in one batch, guarded by the status it started from. */
-export async function pauseSession(db: Db, actor: Actor, id: number, requestedAt?: string) {
+export async function pauseSession({ db, actor }: Ctx, { id, at: requestedAt }: { id: number; at?: string }) {
   const s = await getOwnSession(db, actor, id);
   if (s.status !== "OPEN") throw transitionConflict(s.status, "pause");
   const at = eventTime(requestedAt, await timelineFloor(db, s, false), "at");
@@ -188,7 +175,7 @@ export async function pauseSession(db: Db, actor: Actor, id: number, requestedAt
   return sessionDetail(db, updated[0]!);
 }
 
-export async function resumeSession(db: Db, actor: Actor, id: number, requestedAt?: string) {
+export async function resumeSession({ db, actor }: Ctx, { id, at: requestedAt }: { id: number; at?: string }) {
   const s = await getOwnSession(db, actor, id);
   if (s.status !== "PAUSED") throw transitionConflict(s.status, "resume");
   const at = eventTime(requestedAt, await timelineFloor(db, s, false), "at");
@@ -227,7 +214,7 @@ export async function sessionFocus(db: Db, s: SessionRow, end: number) {
 }
 
 /** OPEN or PAUSED → DONE: sets ended_at (not before any event of the timeline) and total_focus_minutes. */
-export async function closeSession(env: Bindings, db: Db, actor: Actor, id: number, requestedEnd?: string) {
+export async function closeSession({ db, env, actor }: Ctx, { id, ended_at: requestedEnd }: { id: number; ended_at?: string }) {
   const s = await getOwnSession(db, actor, id);
   if (s.status === "DONE") throw transitionConflict("DONE", "close");
   const endedAt = eventTime(requestedEnd, await timelineFloor(db, s, true), "ended_at");
@@ -271,7 +258,7 @@ export async function taskInScope(db: Db, actor: Actor, session: SessionRow, tas
   return task;
 }
 
-export async function attachTask(db: Db, actor: Actor, id: number, input: { task_id: number; role: "MAIN" | "SIDE" }) {
+export async function attachTask({ db, actor }: Ctx, { id, ...input }: { id: number } & { task_id: number; role: "MAIN" | "SIDE" }) {
   const s = await getOwnSession(db, actor, id);
   await taskInScope(db, actor, s, input.task_id, "task_id");
   const inserted = await db

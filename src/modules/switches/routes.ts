@@ -1,9 +1,9 @@
 import { createRoute } from "@hono/zod-openapi";
 import { commonErrors, writeErrors } from "../../platform/errors";
-import { listQuery, pageSchema } from "../../platform/pagination";
-import { bearer, createRouter, jsonBody, jsonContent } from "../../platform/router";
+import { pageSchema } from "../../platform/pagination";
+import { bearer, createRouter, ctx, jsonBody, jsonContent } from "../../platform/router";
 import { IdParam } from "../../platform/validators";
-import { ContextSwitch, CreateSwitchBody, serializeSwitch, SWITCH_FILTERS } from "./schemas";
+import { ContextSwitch, CreateSwitchBody, SwitchListQuery } from "./schemas";
 import * as svc from "./service";
 
 const tags = ["context-switches"];
@@ -11,7 +11,7 @@ const tags = ["context-switches"];
 const list = createRoute({
   method: "get", path: "/", tags, security: bearer,
   summary: "Your context switches (or, with ?dev_session=, those of a session you may read)",
-  request: { query: listQuery(svc.SWITCH_ORDERING, "-happened_at").extend(SWITCH_FILTERS.shape) },
+  request: { query: SwitchListQuery },
   responses: { 200: jsonContent(pageSchema(ContextSwitch, "ContextSwitchPage"), "Switches."), ...commonErrors },
 });
 const create = createRoute({
@@ -32,10 +32,10 @@ const remove = createRoute({
 });
 
 export const switchesRouter = createRouter()
-  .openapi(list, async (c) => c.json(await svc.listSwitches(c.var.db, c.var.actor, c.req.valid("query"), c.req.url), 200))
-  .openapi(create, async (c) => c.json(await svc.createSwitch(c.var.db, c.var.actor, c.req.valid("json")), 201))
-  .openapi(get, async (c) => c.json(serializeSwitch(await svc.getSwitch(c.var.db, c.var.actor, c.req.valid("param").id)), 200))
+  .openapi(list, async (c) => c.json(await svc.listSwitches(ctx(c), { ...c.req.valid("query"), url: c.req.url }), 200))
+  .openapi(create, async (c) => c.json(await svc.createSwitch(ctx(c), c.req.valid("json")), 201))
+  .openapi(get, async (c) => c.json(await svc.getSwitch(ctx(c), c.req.valid("param").id), 200))
   .openapi(remove, async (c) => {
-    await svc.deleteSwitch(c.var.db, c.var.actor, c.req.valid("param").id);
+    await svc.deleteSwitch(ctx(c), c.req.valid("param").id);
     return c.body(null, 204);
   });

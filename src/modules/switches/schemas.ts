@@ -1,5 +1,6 @@
 import { z } from "@hono/zod-openapi";
-import { SWITCH_REASONS, type contextSwitches } from "../../db/schema";
+import { contextSwitches, SWITCH_REASONS } from "../../db/schema";
+import { listQuery, type OrderFields } from "../../platform/pagination";
 import { Day, Id, PastTimestamp } from "../../platform/validators";
 
 export const CreateSwitchBody = z
@@ -47,3 +48,7 @@ export const serializeSwitch = (s: typeof contextSwitches.$inferSelect) => ({
   created_at: s.createdAt,
   updated_at: s.updatedAt,
 });
+
+export const SWITCH_ORDERING: OrderFields = { happened_at: contextSwitches.happenedAt, created_at: contextSwitches.createdAt };
+export const SwitchListQuery = listQuery(SWITCH_ORDERING, "-happened_at").extend(SWITCH_FILTERS.shape);
+export type SwitchListQuery = z.infer<typeof SwitchListQuery>;

@@ -1,15 +1,13 @@
 import type { z } from "@hono/zod-openapi";
 import { and, count, eq, gte, inArray, lt, max, sql, type SQL } from "drizzle-orm";
 import { contextSwitches, devSessions } from "../../db/schema";
-import type { Actor, Db } from "../../env";
+import type { Actor, Ctx, Db } from "../../env";
 import { conflict, notFound } from "../../platform/errors";
-import { keyset, parseOrdering, toPage, type OrderFields } from "../../platform/pagination";
+import { keyset, parseOrdering, toPage } from "../../platform/pagination";
 import { dayBounds } from "../../platform/time";
 import { eventTime, taskInScope } from "../sessions/service";
 import { getOwnSession, readableSessions } from "../sessions/visibility";
-import { serializeSwitch, SWITCH_FILTERS, type CreateSwitchBody } from "./schemas";
-
-export const SWITCH_ORDERING: OrderFields = { happened_at: contextSwitches.happenedAt, created_at: contextSwitches.createdAt };
+import { serializeSwitch, SWITCH_ORDERING, type CreateSwitchBody, type SwitchListQuery } from "./schemas";
 
 /**
  * The session's counters recomputed from its switch rows, in the same batch as the write that changed them:
@@ -24,7 +22,7 @@ function recountSwitches(db: Db, sessionId: number) {
     .where(eq(devSessions.id, sessionId));
 }
 
-export async function createSwitch(db: Db, actor: Actor, input: z.infer<typeof CreateSwitchBody>) {
+export async function createSwitch({ db, actor }: Ctx, input: z.infer<typeof CreateSwitchBody>) {
   const session = await getOwnSession(db, actor, input.dev_session);
   if (session.status === "DONE") throw conflict("This session is closed; it takes no new switches.");
   // Inside the session: not before its start (it has no end yet: a DONE session takes no switch).
@@ -80,18 +78,16 @@ export function switchQuery(db: Db, actor: Actor, id: number) {
     .limit(1);
 }
 
-export async function getSwitch(db: Db, actor: Actor, id: number) {
+export async function getSwitch({ db, actor }: Ctx, id: number) {
   const [row] = await switchQuery(db, actor, id);
   if (!row) throw notFound("Context switch");
-  return row;
+  return serializeSwitch(row);
 }
 
-type SwitchListQuery = z.infer<typeof SWITCH_FILTERS> & { page_size: number; cursor?: string; ordering: string };
-
-export async function listSwitches(db: Db, actor: Actor, q: SwitchListQuery, url: string) {
+export async function listSwitches({ db, actor }: Ctx, q: SwitchListQuery & { url: string }) {
   const ordering = parseOrdering(SWITCH_ORDERING, q.ordering);
   const rows = await switchListQuery(db, actor, q);
-  return toPage(rows, { pageSize: q.page_size, ordering, url, serialize: serializeSwitch });
+  return toPage(rows, { pageSize: q.page_size, ordering, url: q.url, serialize: serializeSwitch });
 }
 
 /** One page of the list (page_size + 1 rows), as a query: exported so a test can EXPLAIN it. */
@@ -117,7 +113,7 @@ export function switchListQuery(db: Db, actor: Actor, q: SwitchListQuery) {
     .limit(q.page_size + 1);
 }
 
-export async function deleteSwitch(db: Db, actor: Actor, id: number) {
+export async function deleteSwitch({ db, actor }: Ctx, id: number) {
   const [row] = await db
     .select()
     .from(contextSwitches)

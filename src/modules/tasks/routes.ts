@@ -2,7 +2,7 @@ import { createRoute, z } from "@hono/zod-openapi";
 import { commonErrors, writeErrors } from "../../platform/errors";
 import { ExportFormatQuery } from "../../platform/export";
 import { pageSchema } from "../../platform/pagination";
-import { bearer, createRouter, jsonBody, jsonContent } from "../../platform/router";
+import { bearer, createRouter, ctx, jsonBody, jsonContent } from "../../platform/router";
 import { IdParam } from "../../platform/validators";
 import { CreateTaskBody, Task, TaskListQuery, UpdateTaskBody } from "./schemas";
 import * as svc from "./service";
@@ -60,31 +60,31 @@ export const tasksRouter = createRouter()
   .openapi(list, async (c) => {
     const q = c.req.valid("query");
     if (q.team) c.set("logTeam", q.team);
-    return c.json(await svc.listTasks(c.var.db, c.var.actor, q, c.req.url), 200);
+    return c.json(await svc.listTasks(ctx(c), { ...q, url: c.req.url }), 200);
   })
   .openapi(create, async (c) => {
-    const task = await svc.createTask(c.var.db, c.var.actor, c.req.valid("json"));
+    const task = await svc.createTask(ctx(c), c.req.valid("json"));
     if (task.team) c.set("logTeam", task.team);
     return c.json(task, 201);
   })
   .openapi(exportTasks, async (c) => {
     const q = c.req.valid("query");
     if (q.team) c.set("logTeam", q.team);
-    const file = await svc.exportTasks(c.var.db, c.var.actor, q);
+    const file = await svc.exportTasks(ctx(c), q);
     return c.body(file.body, 200, file.headers);
   })
   .openapi(get, async (c) => {
-    const task = await svc.getTask(c.var.db, c.var.actor, c.req.valid("param").id);
+    const task = await svc.getTask(ctx(c), c.req.valid("param").id);
     if (task.team) c.set("logTeam", task.team);
     return c.json(task, 200);
   })
   .openapi(update, async (c) => {
-    const task = await svc.updateTask(c.var.db, c.var.actor, c.req.valid("param").id, c.req.valid("json"));
+    const task = await svc.updateTask(ctx(c), { id: c.req.valid("param").id, ...c.req.valid("json") });
     if (task.team) c.set("logTeam", task.team);
     return c.json(task, 200);
   })
   .openapi(remove, async (c) => {
-    const task = await svc.deleteTask(c.var.db, c.var.actor, c.req.valid("param").id);
+    const task = await svc.deleteTask(ctx(c), c.req.valid("param").id);
     if (task.teamId) c.set("logTeam", task.teamId);
     return c.body(null, 204);
   });

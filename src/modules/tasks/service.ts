@@ -2,7 +2,7 @@ import type { z } from "@hono/zod-openapi";
 import { and, eq, getTableColumns, isNull, or, sql, type SQL } from "drizzle-orm";
 import { contains } from "../../platform/sql";
 import { tasks } from "../../db/schema";
-import type { Actor, Db } from "../../env";
+import type { Actor, Ctx, Db } from "../../env";
 import { forbidden, notFound } from "../../platform/errors";
 import { exportFile, keysetPages } from "../../platform/export";
 import { keyset, mergeOrdered, parseOrdering, toPage, type Ordering } from "../../platform/pagination";
@@ -108,15 +108,15 @@ async function fetchTasks(
   return mergeOrdered((await db.batch([head, ...rest])) as TaskRow[][], ordering, limit);
 }
 
-export async function listTasks(db: Db, actor: Actor, q: TaskListQuery, url: string) {
+export async function listTasks({ db, actor }: Ctx, q: TaskListQuery & { url: string }) {
   const ordering = parseOrdering(TASK_ORDERING, q.ordering);
   const scopes = await readableScopes(db, actor, q.team);
   const rows = await fetchTasks(db, actor, scopes, q, ordering, q.cursor, q.page_size + 1);
-  return toPage(rows, { pageSize: q.page_size, ordering, url, serialize: serializeTask });
+  return toPage(rows, { pageSize: q.page_size, ordering, url: q.url, serialize: serializeTask });
 }
 
 /** Every task the list would return for the same filters and ordering, streamed as CSV or JSON. */
-export async function exportTasks(db: Db, actor: Actor, q: TaskFilters & { ordering: string; format: string }) {
+export async function exportTasks({ db, actor }: Ctx, q: TaskFilters & { ordering: string; format: string }) {
   const ordering = parseOrdering(TASK_ORDERING, q.ordering);
   const scopes = await readableScopes(db, actor, q.team);
   return exportFile({
@@ -128,7 +128,7 @@ export async function exportTasks(db: Db, actor: Actor, q: TaskFilters & { order
   });
 }
 
-export async function createTask(db: Db, actor: Actor, input: z.infer<typeof CreateTaskBody>) {
+export async function createTask({ db, actor }: Ctx, input: z.infer<typeof CreateTaskBody>) {
   const teamId = input.team ?? null;
   if (teamId !== null) await requireRole(db, actor, teamId, "write");
   const [row] = await db
@@ -150,7 +150,7 @@ export async function createTask(db: Db, actor: Actor, input: z.infer<typeof Cre
   return serializeTask(row!);
 }
 
-export async function getTask(db: Db, actor: Actor, id: number) {
+export async function getTask({ db, actor }: Ctx, id: number) {
   return serializeTask(await getVisibleTask(db, actor, id));
 }
 
@@ -167,7 +167,7 @@ const UPDATABLE = {
 } as const satisfies Record<keyof z.infer<typeof UpdateTaskBody>, keyof TaskRow>;
 
 /** Team tasks: MEMBER and above. Personal tasks: their creator (the only one who can see them). */
-export async function updateTask(db: Db, actor: Actor, id: number, input: z.infer<typeof UpdateTaskBody>) {
+export async function updateTask({ db, actor }: Ctx, { id, ...input }: { id: number } & z.infer<typeof UpdateTaskBody>) {
   const task = await getVisibleTask(db, actor, id);
   if (task.teamId !== null) await requireRole(db, actor, task.teamId, "write");
   const set: Partial<typeof tasks.$inferInsert> = {};
@@ -189,7 +189,7 @@ export async function updateTask(db: Db, actor: Actor, id: number, input: z.infe
  * Team tasks: ADMIN and above delete any; a MEMBER deletes the tasks they created (VIEWER none).
  * Personal tasks: their creator. Resource links on the task go with it (ON DELETE CASCADE).
  */
-export async function deleteTask(db: Db, actor: Actor, id: number) {
+export async function deleteTask({ db, actor }: Ctx, id: number) {
   const task = await getVisibleTask(db, actor, id);
   if (task.teamId !== null) {
     const m = await requireRole(db, actor, task.teamId, "write");

@@ -1,14 +1,12 @@
 import { createRoute } from "@hono/zod-openapi";
 import { commonErrors, writeErrors } from "../../platform/errors";
-import { listQuery, pageSchema } from "../../platform/pagination";
-import { bearer, createRouter, jsonBody, jsonContent } from "../../platform/router";
+import { pageSchema } from "../../platform/pagination";
+import { bearer, createRouter, ctx, jsonBody, jsonContent } from "../../platform/router";
 import { IdParam } from "../../platform/validators";
-import { AddMemberBody, CreateTeamBody, Member, MemberParams, Team, UpdateMemberBody, UpdateTeamBody } from "./schemas";
+import { AddMemberBody, CreateTeamBody, Member, MemberListQuery, MemberParams, Team, TeamListQuery, UpdateMemberBody, UpdateTeamBody } from "./schemas";
 import * as svc from "./service";
 
 const tags = ["teams"];
-const TeamListQuery = listQuery(svc.TEAM_ORDERING, "created_at");
-const MemberListQuery = listQuery({ created_at: svc.TEAM_ORDERING.created_at! }, "created_at").omit({ ordering: true });
 
 const list = createRoute({
   method: "get", path: "/", tags, security: bearer, summary: "Teams the caller belongs to",
@@ -61,42 +59,42 @@ const removeMember = createRoute({
 });
 
 export const teamsRouter = createRouter()
-  .openapi(list, async (c) => c.json(await svc.listTeams(c.var.db, c.var.actor, c.req.valid("query"), c.req.url), 200))
-  .openapi(create, async (c) => c.json(await svc.createTeam(c.var.db, c.var.actor, c.req.valid("json")), 201))
+  .openapi(list, async (c) => c.json(await svc.listTeams(ctx(c), { ...c.req.valid("query"), url: c.req.url }), 200))
+  .openapi(create, async (c) => c.json(await svc.createTeam(ctx(c), c.req.valid("json")), 201))
   .openapi(get, async (c) => {
     const { id } = c.req.valid("param");
     c.set("logTeam", id);
-    return c.json(await svc.getTeam(c.var.db, c.var.actor, id), 200);
+    return c.json(await svc.getTeam(ctx(c), id), 200);
   })
   .openapi(update, async (c) => {
     const { id } = c.req.valid("param");
     c.set("logTeam", id);
-    return c.json(await svc.updateTeam(c.var.db, c.var.actor, id, c.req.valid("json")), 200);
+    return c.json(await svc.updateTeam(ctx(c), { id, ...c.req.valid("json") }), 200);
   })
   .openapi(remove, async (c) => {
     const { id } = c.req.valid("param");
     c.set("logTeam", id);
-    await svc.deleteTeam(c.var.db, c.var.actor, id);
+    await svc.deleteTeam(ctx(c), id);
     return c.body(null, 204);
   })
   .openapi(members, async (c) => {
     const { id } = c.req.valid("param");
     c.set("logTeam", id);
-    return c.json(await svc.listMembers(c.var.db, c.var.actor, id, c.req.valid("query"), c.req.url), 200);
+    return c.json(await svc.listMembers(ctx(c), { team: id, ...c.req.valid("query"), url: c.req.url }), 200);
   })
   .openapi(addMember, async (c) => {
     const { id } = c.req.valid("param");
     c.set("logTeam", id);
-    return c.json(await svc.addMember(c.var.db, c.var.actor, id, c.req.valid("json")), 201);
+    return c.json(await svc.addMember(ctx(c), { team: id, ...c.req.valid("json") }), 201);
   })
   .openapi(updateMember, async (c) => {
     const { id, user_id } = c.req.valid("param");
     c.set("logTeam", id);
-    return c.json(await svc.updateMember(c.var.db, c.var.actor, id, user_id, c.req.valid("json").role), 200);
+    return c.json(await svc.updateMember(ctx(c), { team: id, user: user_id, role: c.req.valid("json").role }), 200);
   })
   .openapi(removeMember, async (c) => {
     const { id, user_id } = c.req.valid("param");
     c.set("logTeam", id);
-    await svc.removeMember(c.var.db, c.var.actor, id, user_id);
+    await svc.removeMember(ctx(c), { team: id, user: user_id });
     return c.body(null, 204);
   });

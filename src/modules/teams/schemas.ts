@@ -1,5 +1,6 @@
 import { z } from "@hono/zod-openapi";
-import { ROLES, type Role, type teams } from "../../db/schema";
+import { ROLES, teams, type Role } from "../../db/schema";
+import { listQuery, type OrderFields } from "../../platform/pagination";
 
 const Slug = z
   .string()
@@ -72,3 +73,10 @@ export function slugify(name: string): string {
     .replace(/-+$/, "");
   return slug || "team";
 }
+
+export const TEAM_ORDERING: OrderFields = { created_at: teams.createdAt, name: teams.name };
+export const TeamListQuery = listQuery(TEAM_ORDERING, "created_at");
+export type TeamListQuery = z.infer<typeof TeamListQuery>;
+/** Members are listed in the order they joined. */
+export const MemberListQuery = listQuery({ created_at: teams.createdAt }, "created_at").omit({ ordering: true });
+export type MemberListQuery = z.infer<typeof MemberListQuery>;

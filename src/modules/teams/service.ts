@@ -1,14 +1,12 @@
 import { and, eq, gt, sql } from "drizzle-orm";
 import { memberships, teams, users, type Role } from "../../db/schema";
-import type { Actor, Db } from "../../env";
+import type { Actor, Ctx, Db } from "../../env";
 import { ApiError, conflict, forbidden, notFound } from "../../platform/errors";
-import { keyset, parseOrdering, toPage, type OrderFields } from "../../platform/pagination";
+import { keyset, parseOrdering, toPage } from "../../platform/pagination";
 import { atLeast, requireRole, TEAM_ACTIONS } from "./access";
-import { serializeTeam, slugify } from "./schemas";
+import { serializeTeam, slugify, TEAM_ORDERING, type MemberListQuery, type TeamListQuery } from "./schemas";
 
-export const TEAM_ORDERING: OrderFields = { created_at: teams.createdAt, name: teams.name };
-
-export async function listTeams(db: Db, actor: Actor, q: { page_size: number; cursor?: string; ordering: string }, url: string) {
+export async function listTeams({ db, actor }: Ctx, q: TeamListQuery & { url: string }) {
   const ordering = parseOrdering(TEAM_ORDERING, q.ordering);
   const ks = keyset(ordering, teams.id, q.cursor);
   const rows = await db
@@ -19,7 +17,7 @@ export async function listTeams(db: Db, actor: Actor, q: { page_size: number; cu
     .orderBy(...ks.orderBy)
     .limit(q.page_size + 1);
   const flat = rows.map((r) => ({ ...r.team, role: r.role }));
-  return toPage(flat, { pageSize: q.page_size, ordering, url, serialize: (r) => serializeTeam(r, r.role) });
+  return toPage(flat, { pageSize: q.page_size, ordering, url: q.url, serialize: (r) => serializeTeam(r, r.role) });
 }
 
 async function slugTaken(db: Db, slug: string, exceptTeam?: number) {
@@ -27,7 +25,7 @@ async function slugTaken(db: Db, slug: string, exceptTeam?: number) {
   return !!row && row.id !== exceptTeam;
 }
 
-export async function createTeam(db: Db, actor: Actor, input: { name: string; slug?: string }) {
+export async function createTeam({ db, actor }: Ctx, input: { name: string; slug?: string }) {
   let slug = input.slug;
   if (slug) {
     if (await slugTaken(db, slug)) throw conflict(`The slug "${slug}" is taken.`);
@@ -59,14 +57,14 @@ export async function createTeam(db: Db, actor: Actor, input: { name: string; sl
   return serializeTeam(team!, "OWNER");
 }
 
-export async function getTeam(db: Db, actor: Actor, teamId: number) {
+export async function getTeam({ db, actor }: Ctx, teamId: number) {
   const m = await requireRole(db, actor, teamId, "read");
   const [team] = await db.select().from(teams).where(eq(teams.id, teamId)).limit(1);
   if (!team) throw notFound("Team");
   return serializeTeam(team, m.role);
 }
 
-export async function updateTeam(db: Db, actor: Actor, teamId: number, input: { name?: string; slug?: string }) {
+export async function updateTeam({ db, actor }: Ctx, { id: teamId, ...input }: { id: number; name?: string; slug?: string }) {
   const m = await requireRole(db, actor, teamId, "own");
   if (input.slug && (await slugTaken(db, input.slug, teamId))) throw conflict(`The slug "${input.slug}" is taken.`);
   const [team] = await db
@@ -78,12 +76,12 @@ export async function updateTeam(db: Db, actor: Actor, teamId: number, input: { 
 }
 
 /** Deleting a team removes its memberships and all its team-scoped data (ON DELETE CASCADE, one statement). */
-export async function deleteTeam(db: Db, actor: Actor, teamId: number) {
+export async function deleteTeam({ db, actor }: Ctx, teamId: number) {
   await requireRole(db, actor, teamId, "own");
   await db.delete(teams).where(eq(teams.id, teamId));
 }
 
-export async function listMembers(db: Db, actor: Actor, teamId: number, q: { page_size: number; cursor?: string }, url: string) {
+export async function listMembers({ db, actor }: Ctx, { team: teamId, url, ...q }: MemberListQuery & { team: number; url: string }) {
   await requireRole(db, actor, teamId, "read");
   const ordering = parseOrdering({ created_at: memberships.createdAt }, "created_at");
   const ks = keyset(ordering, memberships.id, q.cursor);
@@ -122,7 +120,7 @@ const serializeMember = (u: { id: number; email: string; name: string }, role: R
   created_at: createdAt,
 });
 
-export async function addMember(db: Db, actor: Actor, teamId: number, input: { email: string; role: Role }) {
+export async function addMember({ db, actor }: Ctx, { team: teamId, ...input }: { team: number; email: string; role: Role }) {
   const m = await requireRole(db, actor, teamId, "manageMembers");
   assertMayManage(m.role, [input.role]);
   const [user] = await db.select().from(users).where(eq(users.email, input.email)).limit(1);
@@ -164,7 +162,7 @@ const rolesUnchanged = (teamId: number, target: { role: Role }, actor: Actor, ac
     sql`EXISTS (SELECT 1 FROM ${memberships} WHERE ${memberships.teamId} = ${teamId} AND ${memberships.userId} = ${actor.id} AND ${memberships.role} = ${actorRole})`,
   );
 
-export async function updateMember(db: Db, actor: Actor, teamId: number, userId: number, role: Role) {
+export async function updateMember({ db, actor }: Ctx, { team: teamId, user: userId, role }: { team: number; user: number; role: Role }) {
   const m = await requireRole(db, actor, teamId, "manageMembers");
   const target = await targetMembership(db, teamId, userId);
   assertMayManage(m.role, [target.role, role]);
@@ -185,7 +183,7 @@ export async function updateMember(db: Db, actor: Actor, teamId: number, userId:
   return serializeMember(target, role, target.createdAt);
 }
 
-export async function removeMember(db: Db, actor: Actor, teamId: number, userId: number) {
+export async function removeMember({ db, actor }: Ctx, { team: teamId, user: userId }: { team: number; user: number }) {
   // Anyone may leave; removing someone else needs the role that manages the target's role.
   const self = userId === actor.id;
   const m = await requireRole(db, actor, teamId, self ? "read" : "manageMembers");
