@@ -1,7 +1,7 @@
-// wrangler dev for the benchmarks (bench/run.mjs, bench/events.mjs, bench/github-import.mjs): a snapshot of
+// wrangler dev for the benchmarks (bench/run.ts, bench/events.ts, bench/github-import.ts): a snapshot of
 // the sources, its own process group, a free loopback port, a given --persist-to directory, optional extra
 // `wrangler dev` arguments; plus the process tools the memory measurement needs.
-import { execFileSync, spawn } from "node:child_process";
+import { type ChildProcess, execFileSync, spawn } from "node:child_process";
 import { cpSync, createWriteStream, existsSync, mkdirSync, readdirSync, readFileSync, rmSync, symlinkSync } from "node:fs";
 import net from "node:net";
 import path from "node:path";
@@ -11,15 +11,16 @@ export const HOST = "127.0.0.1";
 export const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "..", "..");
 
 const SNAPSHOT = ["src", "migrations", "scripts", "wrangler.toml", "package.json", "tsconfig.json"];
-const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
+export const sleep = (ms: number) => new Promise<void>((r) => setTimeout(r, ms));
 
-export function freePort() {
+export function freePort(): Promise<number> {
   return new Promise((resolve, reject) => {
     const srv = net.createServer();
     srv.once("error", reject);
     srv.listen(0, HOST, () => {
-      const { port } = srv.address();
-      srv.close(() => resolve(port));
+      const address = srv.address();
+      if (address === null || typeof address === "string") return reject(new Error("no TCP port"));
+      srv.close(() => resolve(address.port));
     });
   });
 }
@@ -28,7 +29,7 @@ export function freePort() {
  * A copy of what `npm run dev` needs (node_modules linked) in `dir`: edits made to the working tree while the
  * benchmark runs neither reload wrangler dev nor change what is measured. BENCH_SOURCE=head takes the last commit.
  */
-export function snapshotSources(dir) {
+export function snapshotSources(dir: string): string {
   rmSync(dir, { recursive: true, force: true });
   mkdirSync(dir, { recursive: true });
   if (process.env.BENCH_SOURCE === "head") {
@@ -41,10 +42,18 @@ export function snapshotSources(dir) {
   return dir;
 }
 
-const quietEnv = () => ({ ...process.env, CI: "true", WRANGLER_SEND_METRICS: "false", NO_COLOR: "1" });
+export const sourceLabel = () => (process.env.BENCH_SOURCE === "head" ? "HEAD" : "working tree");
+
+export const wranglerVersion = (): string => {
+  const pkg: unknown = JSON.parse(readFileSync(path.join(root, "node_modules", "wrangler", "package.json"), "utf8"));
+  return typeof pkg === "object" && pkg !== null && "version" in pkg && typeof pkg.version === "string" ? pkg.version : "unknown";
+};
+
+/** The environment wrangler runs in: no prompts, no telemetry, no colour codes in the logs. */
+export const quietEnv = (): NodeJS.ProcessEnv => ({ ...process.env, CI: "true", WRANGLER_SEND_METRICS: "false", NO_COLOR: "1" });
 
 /** Applies migrations/ to a local D1 under `persistTo` (the same state `wrangler dev --persist-to` uses). */
-export function migrate(appDir, persistTo) {
+export function migrate(appDir: string, persistTo: string): void {
   execFileSync("npx", ["wrangler", "d1", "migrations", "apply", "DB", "--local", "--persist-to", persistTo], {
     cwd: appDir,
     env: quietEnv(),
@@ -53,44 +62,49 @@ export function migrate(appDir, persistTo) {
 }
 
 /** The SQLite file miniflare keeps the D1 database in. */
-export function d1File(persistTo) {
+export function d1File(persistTo: string): string {
   const dir = path.join(persistTo, "v3", "d1", "miniflare-D1DatabaseObject");
   const files = existsSync(dir) ? readdirSync(dir).filter((f) => f.endsWith(".sqlite") && f !== "metadata.sqlite") : [];
-  if (files.length !== 1) throw new Error(`expected one D1 database in ${dir}, found ${files.length}`);
-  return path.join(dir, files[0]);
+  const [file] = files;
+  if (files.length !== 1 || file === undefined) throw new Error(`expected one D1 database in ${dir}, found ${files.length}`);
+  return path.join(dir, file);
 }
 
-/** A JSON API call for benchmark set-up; throws with the status and body on anything but 2xx. */
-export async function call(base, method, p, token, body) {
-  const res = await fetch(base + p, {
-    method,
-    headers: { "Content-Type": "application/json", ...(token ? { Authorization: `Bearer ${token}` } : {}) },
-    body: body === undefined ? undefined : JSON.stringify(body),
-  });
-  const text = await res.text();
-  if (!res.ok) throw new Error(`${method} ${p} → ${res.status} ${text}`);
-  return JSON.parse(text);
+export interface DevServerOptions {
+  /** Go after the common `wrangler dev` arguments, e.g. ["--var", "ENABLE_BENCH_ROUTES:true"]. */
+  extraArgs?: string[];
 }
 
 export class DevServer {
-  /**
-   * `extraArgs` go after the common `wrangler dev` arguments, e.g. ["--var", "ENABLE_BENCH_ROUTES:true"].
-   */
-  constructor(name, appDir, persistTo, logFile, { extraArgs = [] } = {}) {
-    Object.assign(this, { name, appDir, persistTo, logFile, extraArgs, child: null, base: "" });
+  readonly name: string;
+  readonly appDir: string;
+  readonly persistTo: string;
+  readonly logFile: string;
+  readonly extraArgs: string[];
+  /** The origin it serves, e.g. http://127.0.0.1:41234, once started. */
+  base = "";
+  private child: ChildProcess | null = null;
+
+  constructor(name: string, appDir: string, persistTo: string, logFile: string, { extraArgs = [] }: DevServerOptions = {}) {
+    this.name = name;
+    this.appDir = appDir;
+    this.persistTo = persistTo;
+    this.logFile = logFile;
+    this.extraArgs = extraArgs;
   }
 
-  async start(timeoutMs = 120_000) {
+  async start(timeoutMs = 120_000): Promise<string> {
     const [port, inspectorPort] = [await freePort(), await freePort()];
     const log = createWriteStream(this.logFile);
     const args = ["run", "dev", "--", "--ip", HOST, "--port", String(port), "--inspector-port", String(inspectorPort), "--persist-to", this.persistTo, ...this.extraArgs];
-    this.child = spawn("npm", args, { cwd: this.appDir, detached: true, stdio: ["ignore", "pipe", "pipe"], env: quietEnv() });
-    this.child.stdout.pipe(log);
-    this.child.stderr.pipe(log);
+    const child = spawn("npm", args, { cwd: this.appDir, detached: true, stdio: ["ignore", "pipe", "pipe"], env: quietEnv() });
+    this.child = child;
+    child.stdout.pipe(log);
+    child.stderr.pipe(log);
     this.base = `http://${HOST}:${port}`;
     const deadline = Date.now() + timeoutMs;
     while (Date.now() < deadline) {
-      if (this.child.exitCode !== null) throw new Error(`${this.name}: wrangler dev exited with ${this.child.exitCode}; see ${this.logFile}`);
+      if (child.exitCode !== null) throw new Error(`${this.name}: wrangler dev exited with ${child.exitCode}; see ${this.logFile}`);
       try {
         // A build error leaves wrangler listening but never answering: bound each probe.
         const res = await fetch(`${this.base}/api/health/`, { signal: AbortSignal.timeout(3000) });
@@ -104,22 +118,23 @@ export class DevServer {
   }
 
   /** Kills the whole process group (npm, scripts/dev.mjs, wrangler, workerd) and waits for it to go. */
-  async stop() {
-    const child = this.child;
-    if (!child) return;
+  async stop(): Promise<void> {
+    const pgid = this.child?.pid;
     this.child = null;
+    if (pgid === undefined) return;
     const alive = () => {
       try {
-        process.kill(-child.pid, 0);
+        process.kill(-pgid, 0);
         return true;
       } catch {
         return false;
       }
     };
-    for (const [sig, waitMs] of [["SIGTERM", 5000], ["SIGKILL", 2000]]) {
+    const steps: [NodeJS.Signals, number][] = [["SIGTERM", 5000], ["SIGKILL", 2000]];
+    for (const [sig, waitMs] of steps) {
       if (!alive()) return;
       try {
-        process.kill(-child.pid, sig);
+        process.kill(-pgid, sig);
       } catch {
         return;
       }
@@ -129,20 +144,21 @@ export class DevServer {
   }
 
   /** Synchronous best-effort kill of the group (for exit handlers). */
-  killNow() {
-    if (!this.child) return;
+  killNow(): void {
+    const pgid = this.child?.pid;
+    if (pgid === undefined) return;
     try {
-      process.kill(-this.child.pid, "SIGKILL");
+      process.kill(-pgid, "SIGKILL");
     } catch {
       /* gone */
     }
   }
 
   /** pids of the workerd processes of this server's process group. */
-  workerdPids() {
-    if (!this.child) return [];
-    const pgid = this.child.pid;
-    const pids = [];
+  workerdPids(): number[] {
+    const pgid = this.child?.pid;
+    if (pgid === undefined) return [];
+    const pids: number[] = [];
     for (const entry of readdirSync("/proc")) {
       if (!/^\d+$/.test(entry)) continue;
       try {
@@ -160,7 +176,7 @@ export class DevServer {
 }
 
 /** VmRSS of a process, in KiB (0 if it is gone). */
-export function rssKiB(pid) {
+export function rssKiB(pid: number): number {
   try {
     const m = /^VmRSS:\s+(\d+) kB/m.exec(readFileSync(`/proc/${pid}/status`, "utf8"));
     return m ? Number(m[1]) : 0;
@@ -169,8 +185,15 @@ export function rssKiB(pid) {
   }
 }
 
-/** Samples the summed RSS of `pids()` every `everyMs` until stopped; returns {baseline, peak, samples}. */
-export function rssSampler(pids, everyMs = 50) {
+export interface RssSummary {
+  baselineKiB: number;
+  peakKiB: number;
+  endKiB: number;
+  samples: number;
+}
+
+/** Samples the summed RSS of `pids()` every `everyMs` until stopped. */
+export function rssSampler(pids: () => number[], everyMs = 50): { baseline: number; stop(): RssSummary } {
   const read = () => pids().reduce((sum, pid) => sum + rssKiB(pid), 0);
   const baseline = read();
   let peak = baseline;

@@ -12,12 +12,14 @@
 // The server runs from a snapshot of the sources taken at start (the working tree by default, or the
 // last commit with BENCH_SOURCE=head), so edits made while it runs neither reload wrangler dev —
 // a reload restarts the hub and ends every stream — nor change what is being measured.
-// Starting and stopping wrangler dev is bench/lib/server.mjs's DevServer, shared with the other benchmarks.
+// Starting and stopping wrangler dev is bench/lib/server.ts's DevServer, shared with the other benchmarks.
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import http from "node:http";
 import os from "node:os";
 import path from "node:path";
-import { call, DevServer, root, snapshotSources } from "./lib/server.mjs";
+import { PASSWORD } from "./generate.ts";
+import { apiClient, ok, type Prepared, prepare, registerUser } from "./lib/api.ts";
+import { DevServer, root, sleep, snapshotSources, sourceLabel, wranglerVersion } from "./lib/server.ts";
 
 const CLIENTS = 200;
 const EVENTS = 100;
@@ -27,16 +29,28 @@ const TOTAL_TIMEOUT_MS = 240_000;
 
 const resultsFile = path.join(root, "bench", "events-results.md");
 
-const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
-const quantile = (sorted, q) => sorted[Math.min(sorted.length - 1, Math.max(0, Math.ceil(q * sorted.length) - 1))];
-const ms = (v) => `${v.toFixed(1)} ms`;
+const quantile = (sorted: number[], q: number): number => sorted[Math.min(sorted.length - 1, Math.max(0, Math.ceil(q * sorted.length) - 1))] ?? NaN;
+const ms = (v: number) => `${v.toFixed(1)} ms`;
 
-let server = null; // DevServer
+interface Received {
+  id: number;
+  n: number;
+  at: number;
+}
+
+interface Stream {
+  events: Received[];
+  opened: boolean;
+  req: http.ClientRequest | null;
+  error: Error | null;
+}
+
+let server: DevServer | null = null;
 let logPath = "";
-const streams = [];
+const streams: Stream[] = [];
 
 function closeStreams() {
-  for (const s of streams) s.req.destroy();
+  for (const s of streams) s.req?.destroy();
 }
 
 /** Synchronous: for the watchdog and signal handlers. Kills wrangler dev's whole process group. */
@@ -51,7 +65,7 @@ async function stopServer() {
   await server?.stop();
 }
 
-async function startServer(persistDir) {
+async function startServer(persistDir: string): Promise<string> {
   const appDir = snapshotSources(path.join(persistDir, "app"));
   logPath = path.join(persistDir, "wrangler-dev.log");
   server = new DevServer("bench:events", appDir, path.join(persistDir, "state"), logPath, {
@@ -60,11 +74,21 @@ async function startServer(persistDir) {
   return server.start(STARTUP_TIMEOUT_MS);
 }
 
-/** One SSE client on a raw HTTP connection; records each event's id, n and arrival time. */
-function openStream(base, p, token, agent) {
+/** The `n` the bench put in an event's data. */
+function nOf(data: string): number {
+  const parsed: unknown = JSON.parse(data);
+  if (typeof parsed !== "object" || parsed === null || !("n" in parsed) || typeof parsed.n !== "number") throw new Error(`event data without n: ${data}`);
+  return parsed.n;
+}
+
+/**
+ * One SSE client on a raw HTTP connection (so each frame's arrival time is its own); records each event's id,
+ * n and arrival time. Resolves once the snapshot frames have arrived (the stream is live from then on).
+ */
+function openStream(base: string, stream: Prepared, token: string, agent: http.Agent): Promise<Stream> {
   return new Promise((resolve, reject) => {
-    const url = new URL(base + p);
-    const state = { events: [], opened: false, req: null, error: null };
+    const url = new URL(stream.path, base);
+    const state: Stream = { events: [], opened: false, req: null, error: null };
     const req = http.get(
       { host: url.hostname, port: url.port, path: url.pathname + url.search, agent, headers: { Authorization: `Bearer ${token}`, Accept: "text/event-stream" } },
       (res) => {
@@ -75,23 +99,24 @@ function openStream(base, p, token, agent) {
         }
         res.setEncoding("utf8");
         let buffer = "";
-        res.on("data", (chunk) => {
+        res.on("data", (chunk: string) => {
           const now = performance.now();
           buffer += chunk;
           let end;
           while ((end = buffer.indexOf("\n\n")) >= 0) {
             const block = buffer.slice(0, end);
             buffer = buffer.slice(end + 2);
-            const f = {};
+            const f: Record<string, string> = {};
             for (const line of block.split("\n")) {
               const i = line.indexOf(":");
               if (i > 0) f[line.slice(0, i)] = line.slice(i + 1).replace(/^ /, "");
             }
+            // The stream opens with a `reports` then an `insights` snapshot frame; every later frame is an event.
             if (f.event === "insights" && !state.opened) {
               state.opened = true;
               resolve(state);
             } else if (f.event && f.event !== "reports" && f.data) {
-              state.events.push({ id: Number(f.id), n: JSON.parse(f.data).n, at: now });
+              state.events.push({ id: Number(f.id), n: nOf(f.data), at: now });
             }
           }
         });
@@ -104,32 +129,44 @@ function openStream(base, p, token, agent) {
   });
 }
 
-async function main() {
+/**
+ * POST /api/events/_bench_publish: a dev-only route, hidden from the OpenAPI document (so not in the typed
+ * client); its body is src/modules/events/routes.ts BenchPublishBody. One plain fetch, timed by the caller.
+ */
+async function publish(base: string, token: string, body: { team: number; type: "report.created"; data: { n: number } }): Promise<void> {
+  const res = await fetch(`${base}/api/events/_bench_publish`, {
+    method: "POST",
+    headers: { "Content-Type": "application/json", Authorization: `Bearer ${token}` },
+    body: JSON.stringify(body),
+  });
+  const text = await res.text();
+  if (!res.ok) throw new Error(`POST /api/events/_bench_publish → ${res.status} ${text}`);
+}
+
+async function main(): Promise<number> {
   const persistDir = mkdtempSync(path.join(os.tmpdir(), "devfocus-bench-events-"));
   const t0 = performance.now();
   const base = await startServer(persistDir);
   const startupMs = performance.now() - t0;
   console.log(`wrangler dev up at ${base} in ${ms(startupMs)}`);
 
-  const email = `bench-${Date.now()}@example.com`;
-  const { token } = await call(base, "POST", "/api/auth/register/", null, { email, password: "bench password 123" });
-  const team = await call(base, "POST", "/api/teams/", token, { name: "Bench Team" });
+  const token = await registerUser(base, PASSWORD);
+  const team = await ok(apiClient(base, token).POST("/api/teams", { body: { name: "Bench Team" } }));
 
   const agent = new http.Agent({ keepAlive: false, maxSockets: Infinity });
+  const streamRequest = await prepare((api) => api.GET("/api/events/stream", { params: { query: { team: team.id } } }));
   const c0 = performance.now();
-  const clients = await Promise.all(
-    Array.from({ length: CLIENTS }, () => openStream(base, `/api/events/stream/?team=${team.id}`, token, agent)),
-  );
+  const clients = await Promise.all(Array.from({ length: CLIENTS }, () => openStream(base, streamRequest, token, agent)));
   const connectMs = performance.now() - c0;
   console.log(`${CLIENTS} streams open in ${ms(connectMs)}`);
 
-  const sentAt = new Map();
-  const publishMs = [];
+  const sentAt = new Map<number, number>();
+  const publishMs: number[] = [];
   const p0 = performance.now();
   for (let n = 1; n <= EVENTS; n++) {
     const start = performance.now();
     sentAt.set(n, start);
-    await call(base, "POST", "/api/events/_bench_publish", token, { team: team.id, type: "report.created", data: { n } });
+    await publish(base, token, { team: team.id, type: "report.created", data: { n } });
     publishMs.push(performance.now() - start);
   }
   const publishAllMs = performance.now() - p0;
@@ -139,21 +176,26 @@ async function main() {
   const deliveredAllMs = performance.now() - p0;
 
   // Every client: exactly EVENTS events, n = 1..EVENTS in order, ids strictly increasing.
-  const problems = [];
-  const latencies = [];
+  const problems: string[] = [];
+  const latencies: number[] = [];
   clients.forEach((c, i) => {
     if (c.error) problems.push(`client ${i}: ${c.error.message}`);
     if (c.events.length !== EVENTS) problems.push(`client ${i}: received ${c.events.length} of ${EVENTS}`);
     c.events.forEach((e, k) => {
       if (e.n !== k + 1) problems.push(`client ${i}: event #${k + 1} carried n=${e.n}`);
-      if (k > 0 && e.id <= c.events[k - 1].id) problems.push(`client ${i}: id ${e.id} after ${c.events[k - 1].id}`);
-      latencies.push(e.at - sentAt.get(e.n));
+      const before = c.events[k - 1];
+      if (before && e.id <= before.id) problems.push(`client ${i}: id ${e.id} after ${before.id}`);
+      const sent = sentAt.get(e.n);
+      if (sent !== undefined) latencies.push(e.at - sent);
     });
   });
   // Fan-out spread: for each event, last client's arrival minus first client's.
-  const spreads = [];
+  const spreads: number[] = [];
   for (let n = 1; n <= EVENTS; n++) {
-    const arrivals = clients.map((c) => c.events[n - 1]).filter((e) => e?.n === n).map((e) => e.at);
+    const arrivals = clients.flatMap((c) => {
+      const e = c.events[n - 1];
+      return e?.n === n ? [e.at] : [];
+    });
     if (arrivals.length) spreads.push(Math.max(...arrivals) - Math.min(...arrivals));
   }
   spreads.sort((a, b) => a - b);
@@ -161,15 +203,14 @@ async function main() {
   publishMs.sort((a, b) => a - b);
   const allInOrder = problems.length === 0;
 
-  const wranglerVersion = JSON.parse(readFileSync(path.join(root, "node_modules", "wrangler", "package.json"), "utf8")).version;
   const cpu = os.cpus()[0]?.model ?? "unknown CPU";
   const lines = [
     "# EventHub fan-out benchmark",
     "",
-    `Run ${new Date().toISOString()} by \`npm run bench:events\` (bench/events.mjs): local \`wrangler dev\` ${wranglerVersion},`,
-    `Node ${process.version}, ${os.cpus().length} × ${cpu}, loopback HTTP; sources: ${process.env.BENCH_SOURCE === "head" ? "HEAD" : "working tree"}. One team hub, ${CLIENTS} SSE clients,`,
+    `Run ${new Date().toISOString()} by \`npm run bench:events\` (bench/events.ts): local \`wrangler dev\` ${wranglerVersion()},`,
+    `Node ${process.version}, ${os.cpus().length} × ${cpu}, loopback HTTP; sources: ${sourceLabel()}. One team hub, ${CLIENTS} SSE clients,`,
     `${EVENTS} events published one after another through the dev-only publish route.`,
-    `Load average (1 min) at the end: ${os.loadavg()[0].toFixed(2)} on ${os.cpus().length} CPUs — on a busy machine these figures are upper bounds.`,
+    `Load average (1 min) at the end: ${(os.loadavg()[0] ?? NaN).toFixed(2)} on ${os.cpus().length} CPUs — on a busy machine these figures are upper bounds.`,
     "Latency = from the start of the publish request to the frame's arrival at a client, over every (client, event) pair.",
     "",
     "| measure | value |",
@@ -177,10 +218,10 @@ async function main() {
     `| clients × events | ${CLIENTS} × ${EVENTS} = ${CLIENTS * EVENTS} deliveries |`,
     `| deliveries received | ${latencies.length} |`,
     `| every client got all ${EVENTS}, in order, none twice | ${allInOrder ? "yes" : "**no**"} |`,
-    `| delivery latency, median | ${ms(quantile(latencies, 0.5) ?? NaN)} |`,
-    `| delivery latency, p99 | ${ms(quantile(latencies, 0.99) ?? NaN)} |`,
+    `| delivery latency, median | ${ms(quantile(latencies, 0.5))} |`,
+    `| delivery latency, p99 | ${ms(quantile(latencies, 0.99))} |`,
     `| delivery latency, max | ${ms(latencies.at(-1) ?? NaN)} |`,
-    `| fan-out spread per event (last − first client), median / p99 | ${ms(quantile(spreads, 0.5) ?? NaN)} / ${ms(quantile(spreads, 0.99) ?? NaN)} |`,
+    `| fan-out spread per event (last − first client), median / p99 | ${ms(quantile(spreads, 0.5))} / ${ms(quantile(spreads, 0.99))} |`,
     `| publish request (round trip), median / p99 | ${ms(quantile(publishMs, 0.5))} / ${ms(quantile(publishMs, 0.99))} |`,
     `| all ${EVENTS} published in | ${ms(publishAllMs)} |`,
     `| all delivered to all clients in | ${ms(deliveredAllMs)} |`,
@@ -212,7 +253,7 @@ const watchdog = setTimeout(() => {
   killNow();
   process.exit(2);
 }, TOTAL_TIMEOUT_MS);
-for (const sig of ["SIGINT", "SIGTERM", "SIGHUP"]) {
+for (const sig of ["SIGINT", "SIGTERM", "SIGHUP"] as const) {
   process.on(sig, () => {
     killNow();
     process.exit(130);
@@ -224,7 +265,7 @@ main()
     clearTimeout(watchdog);
     process.exit(code);
   })
-  .catch(async (err) => {
+  .catch(async (err: unknown) => {
     console.error(err instanceof Error ? err.message : err);
     printServerLog();
     await stopServer(); // bounded: SIGTERM, then SIGKILL; the watchdog still runs meanwhile
