@@ -6,15 +6,15 @@
 import { execFileSync } from "node:child_process";
 import fs from "node:fs";
 import path from "node:path";
-import { CliError } from "./errors.mjs";
+import { CliError } from "./errors.ts";
 
 export const MARKER = "# devfocus-hook v1";
 export const HOOK_NAME = "post-checkout";
 export const ORIG_SUFFIX = ".devfocus-orig";
 
 /** The hooks directory git uses here (core.hooksPath and worktrees included). */
-export function hooksDir(cwd = process.cwd()) {
-  let out;
+export function hooksDir(cwd: string): string {
+  let out: string;
   try {
     out = execFileSync("git", ["rev-parse", "--git-path", "hooks"], { cwd, stdio: ["ignore", "pipe", "pipe"], timeout: 5000 }).toString().trim();
   } catch {
@@ -23,10 +23,10 @@ export function hooksDir(cwd = process.cwd()) {
   return path.resolve(cwd, out);
 }
 
-const shQuote = (s) => `'${String(s).replace(/'/g, `'\\''`)}'`;
+const shQuote = (s: string) => `'${s.replace(/'/g, `'\\''`)}'`;
 
 /** The hook script; `node` and `cli` are absolute paths, with `devfocus` on PATH as the fallback. */
-export function hookScript({ node, cli }) {
+export function hookScript({ node, cli }: { node: string; cli: string }): string {
   return `#!/bin/sh
 ${MARKER} — installed by \`devfocus hook install\`; \`devfocus hook uninstall\` removes it.
 # On a branch checkout, records a context switch from the previous branch's task to the new one.
@@ -56,7 +56,7 @@ exit $status
 `;
 }
 
-const isOurs = (file) => {
+const isOurs = (file: string) => {
   try {
     return fs.readFileSync(file, "utf8").includes(MARKER);
   } catch {
@@ -64,7 +64,25 @@ const isOurs = (file) => {
   }
 };
 
-export function hookStatus(cwd = process.cwd()) {
+function isSymlink(p: string): boolean {
+  try {
+    return fs.lstatSync(p).isSymbolicLink();
+  } catch {
+    return false;
+  }
+}
+
+const present = (p: string) => fs.existsSync(p) || isSymlink(p);
+
+export interface HookStatus {
+  dir: string;
+  file: string;
+  installed: boolean;
+  chained: string | null;
+  other: boolean;
+}
+
+export function hookStatus(cwd: string): HookStatus {
   const dir = hooksDir(cwd);
   const file = path.join(dir, HOOK_NAME);
   const orig = file + ORIG_SUFFIX;
@@ -72,25 +90,25 @@ export function hookStatus(cwd = process.cwd()) {
 }
 
 /** Installs (or refreshes) the hook; an existing foreign hook is moved aside and chained. */
-export function installHook({ cwd = process.cwd(), node = process.execPath, cli }) {
+export function installHook({ cwd, node, cli }: { cwd: string; node: string; cli: string }) {
   const dir = hooksDir(cwd);
   fs.mkdirSync(dir, { recursive: true });
   const file = path.join(dir, HOOK_NAME);
   const orig = file + ORIG_SUFFIX;
-  let chained = null;
+  let chained: string | null = null;
   let refreshed = false;
-  if (fs.existsSync(file) || isSymlink(file)) {
+  if (present(file)) {
     if (isOurs(file)) {
       refreshed = true;
     } else {
-      if (fs.existsSync(orig) || isSymlink(orig)) {
+      if (present(orig)) {
         throw new CliError(`Both ${file} and ${orig} exist and neither is ours; move one of them away first.`, { code: "HOOK_CONFLICT" });
       }
       fs.renameSync(file, orig); // keeps its mode, content and symlink-ness
       chained = orig;
     }
   }
-  if (!chained && (fs.existsSync(orig) || isSymlink(orig))) chained = orig;
+  if (!chained && present(orig)) chained = orig;
   const tmp = `${file}.devfocus-tmp`;
   fs.writeFileSync(tmp, hookScript({ node, cli }), { mode: 0o755 });
   fs.chmodSync(tmp, 0o755);
@@ -99,7 +117,7 @@ export function installHook({ cwd = process.cwd(), node = process.execPath, cli 
 }
 
 /** Removes our hook and puts the chained one back. */
-export function uninstallHook({ cwd = process.cwd() } = {}) {
+export function uninstallHook({ cwd }: { cwd: string }) {
   const dir = hooksDir(cwd);
   const file = path.join(dir, HOOK_NAME);
   const orig = file + ORIG_SUFFIX;
@@ -108,18 +126,10 @@ export function uninstallHook({ cwd = process.cwd() } = {}) {
     return { file, removed: false, restored: null };
   }
   fs.unlinkSync(file);
-  let restored = null;
-  if (fs.existsSync(orig) || isSymlink(orig)) {
+  let restored: string | null = null;
+  if (present(orig)) {
     fs.renameSync(orig, file);
     restored = file;
   }
   return { file, removed: true, restored };
-}
-
-function isSymlink(p) {
-  try {
-    return fs.lstatSync(p).isSymbolicLink();
-  } catch {
-    return false;
-  }
 }

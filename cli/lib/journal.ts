@@ -9,31 +9,69 @@
 //   it (switch, pause, stop…) reach the right session.
 // - An entry the API refuses (400/404/409…) is moved to `failed` with the API's message and not retried;
 //   401, 429 and 5xx stop the replay and keep the entry for the next one.
-import { ApiError, Unreachable } from "./api.mjs";
-import { acquireLock, readJson, writeJson } from "./files.mjs";
-import { runOp } from "./ops.mjs";
+import { ApiError, Unreachable, type Api } from "./api.ts";
+import { acquireLock, isRecord, readJson, writeJson, type Paths } from "./files.ts";
+import { runOp, type Op, type OpResult } from "./ops.ts";
 
-const EMPTY = () => ({ version: 1, seq: 0, entries: [], refs: {}, failed: [] });
+export interface Entry {
+  seq: number;
+  status: "pending" | "attempted";
+  recorded_at: string;
+  op: Op;
+}
+
+interface FailedEntry extends Entry {
+  failed_at: string;
+  error: ReturnType<typeof errorInfo>;
+}
+
+interface JournalData {
+  version: number;
+  seq: number;
+  entries: Entry[];
+  refs: Record<string, number>;
+  failed: FailedEntry[];
+}
+
+export interface SyncResult {
+  replayed: { entry: Entry; result: OpResult }[];
+  failed: { entry: Entry; error: Error }[];
+  remaining: number;
+  /** another process holds the replay */
+  busy: boolean;
+  /** what stopped the replay before its end (the API is away, or said 401/429/5xx) */
+  stopped: Error | null;
+}
+
+export interface SyncOptions {
+  waitMs?: number;
+  onApplied?: (entry: Entry, result: OpResult, refs: Record<string, number>) => void;
+  onFailed?: (entry: Entry, err: Error) => void;
+}
+
+const EMPTY = (): JournalData => ({ version: 1, seq: 0, entries: [], refs: {}, failed: [] });
 const KEEP_FAILED = 50;
 const KEEP_REFS = 200;
 
 export class Journal {
-  /** @param {{journal: string, journalLock: string, syncLock: string}} files */
-  constructor(files) {
+  readonly files: Pick<Paths, "journal" | "journalLock" | "syncLock">;
+
+  constructor(files: Pick<Paths, "journal" | "journalLock" | "syncLock">) {
     this.files = files;
   }
 
-  read() {
-    const data = readJson(this.files.journal, null);
-    return data && Array.isArray(data.entries) ? { ...EMPTY(), ...data } : EMPTY();
+  read(): JournalData {
+    const data = readJson(this.files.journal);
+    // Our own file: its shape is what this module writes.
+    return isRecord(data) && Array.isArray(data.entries) ? { ...EMPTY(), ...(data as Partial<JournalData>) } : EMPTY();
   }
 
-  count() {
+  count(): number {
     return this.read().entries.length;
   }
 
   /** Read-modify-write under the journal lock. */
-  mutate(fn) {
+  mutate<T>(fn: (d: JournalData) => T): T {
     const release = acquireLock(this.files.journalLock, { waitMs: 5000 });
     try {
       const data = this.read();
@@ -46,21 +84,24 @@ export class Journal {
   }
 
   /** Appends an op (it carries its own timestamp, `at`); returns the entry. */
-  append(op) {
+  append(op: Op): Entry {
     return this.mutate((d) => {
-      const entry = { seq: ++d.seq, status: "pending", recorded_at: new Date().toISOString(), op };
+      const entry: Entry = { seq: ++d.seq, status: "pending", recorded_at: new Date().toISOString(), op };
       d.entries.push(entry);
       return entry;
     });
   }
 
-  /**
-   * Replays the journal in order. Returns what happened; never throws for the API's answers.
-   * @param {import("./api.mjs").Api} api
-   * @param {{waitMs?: number, onApplied?: (entry: object, result: object, refs: object) => void, onFailed?: (entry: object, err: Error) => void}} [opts]
-   */
-  async sync(api, { waitMs = 0, onApplied = () => {}, onFailed = () => {} } = {}) {
-    const out = { replayed: [], failed: [], remaining: 0, busy: false, stopped: null };
+  private setStatus(seq: number, status: Entry["status"]) {
+    this.mutate((d) => {
+      const e = d.entries.find((x) => x.seq === seq);
+      if (e) e.status = status;
+    });
+  }
+
+  /** Replays the journal in order. Returns what happened; never throws for the API's answers. */
+  async sync(api: Api, { waitMs = 0, onApplied = () => {}, onFailed = () => {} }: SyncOptions = {}): Promise<SyncResult> {
+    const out: SyncResult = { replayed: [], failed: [], remaining: 0, busy: false, stopped: null };
     if (!this.count()) return out;
     const release = acquireLock(this.files.syncLock, { waitMs, staleMs: 5 * 60_000 });
     if (!release) {
@@ -74,24 +115,17 @@ export class Journal {
         const entry = data.entries[0];
         if (!entry) break;
         const attempted = entry.status === "attempted";
-        this.mutate((d) => {
-          const e = d.entries.find((x) => x.seq === entry.seq);
-          if (e) e.status = "attempted";
-        });
-        let result;
+        this.setStatus(entry.seq, "attempted");
+        let result: OpResult;
         try {
           result = await runOp(api, entry.op, { replay: true, attempted, refs: data.refs });
-        } catch (err) {
-          const transient =
-            err instanceof Unreachable ||
-            (err instanceof ApiError && (err.status === 401 || err.status === 429 || err.status >= 500));
+        } catch (caught) {
+          const err = caught instanceof Error ? caught : new Error(String(caught));
+          const transient = err instanceof Unreachable || (err instanceof ApiError && (err.status === 401 || err.status === 429 || err.status >= 500));
           if (transient) {
+            // Nothing was written: the next replay need not look for it.
             if ((err instanceof ApiError && err.status === 401) || (err instanceof Unreachable && err.notSent)) {
-              // Nothing was written: the next replay need not look for it.
-              this.mutate((d) => {
-                const e = d.entries.find((x) => x.seq === entry.seq);
-                if (e) e.status = attempted ? "attempted" : "pending";
-              });
+              this.setStatus(entry.seq, attempted ? "attempted" : "pending");
             }
             out.stopped = err;
             break;
@@ -107,7 +141,7 @@ export class Journal {
         }
         const refs = this.mutate((d) => {
           d.entries = d.entries.filter((x) => x.seq !== entry.seq);
-          if (entry.op.op === "start" && result.session) {
+          if (entry.op.op === "start" && "session" in result && result.session) {
             d.refs[entry.op.local] = result.session.id;
             const keys = Object.keys(d.refs);
             for (const k of keys.slice(0, Math.max(0, keys.length - KEEP_REFS))) delete d.refs[k];
@@ -125,7 +159,7 @@ export class Journal {
   }
 }
 
-export function errorInfo(err) {
+export function errorInfo(err: Error): { status?: number; code: string; message: string } {
   if (err instanceof ApiError) return err.toJSON();
-  return { code: err.code || err.name || "ERROR", message: err.message };
+  return { code: "code" in err && typeof err.code === "string" ? err.code : err.name, message: err.message };
 }
