@@ -2,7 +2,7 @@
 import { Api, DEFAULT_URL, normalizeBase, Unreachable, isStatus } from "../lib/api.ts";
 import { out, type Command } from "../lib/command.ts";
 import { describeSession, nowIso, readConfig, requireToken, syncJournal } from "../lib/context.ts";
-import { UsageError } from "../lib/errors.ts";
+import { CliError, UsageError } from "../lib/errors.ts";
 import { writeJson } from "../lib/files.ts";
 import { promptLine, promptPassword } from "../lib/prompt.ts";
 import type { LocalSession } from "../lib/state.ts";
@@ -26,8 +26,11 @@ export const login: Command = {
     if (!password) throw new UsageError("An empty password was given.");
     const api = new Api({ url, timeoutMs: ctx.settings.timeoutMs });
     const res = await api.data(api.client.POST("/api/auth/login", { body: { email, password } }));
+    // An API token is what the CLI signs in for (a browser asks for a session cookie instead).
+    if (!res.token) throw new CliError(`${url} answered the login without an API token.`, { code: "NO_TOKEN" });
+    const token = res.token;
     const prev = readConfig(ctx.files.config);
-    writeJson(ctx.files.config, { url, token: res.token, email: res.user.email, user_id: res.user.id, logged_in_at: nowIso() });
+    writeJson(ctx.files.config, { url, token, email: res.user.email, user_id: res.user.id, logged_in_at: nowIso() });
     let dropped: LocalSession | null = null;
     if (prev.url !== url || prev.user_id !== res.user.id) {
       ctx.state.update((s) => {
@@ -38,7 +41,7 @@ export const login: Command = {
       });
     }
     ctx.settings.url = url;
-    ctx.settings.token = ctx.env.DEVFOCUS_TOKEN || res.token;
+    ctx.settings.token = ctx.env.DEVFOCUS_TOKEN || token;
     ctx.resetApi();
     if (!ctx.env.DEVFOCUS_TOKEN) ctx.rememberCalendar(res.user);
     await syncJournal(ctx, { waitMs: 2000 });

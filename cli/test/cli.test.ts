@@ -54,6 +54,7 @@ describe("devfocus against the real Worker", { timeout: 240_000 }, () => {
     worker = await startWorker();
     const anon = apiAs(worker.base);
     const reg = await anon.data(anon.client.POST("/api/auth/register", { body: { email: EMAIL, password: PASSWORD, name: "Ada", timezone: TIMEZONE } }));
+    assert.ok(reg.token, "register answers an API token");
     token = reg.token;
     const a = api();
     T1 = await a.data(a.client.POST("/api/tasks", { body: { title: "Fix login redirect", type: "BUG", external_key: "acme/widgets#42", external_source: "GITHUB" } }));
