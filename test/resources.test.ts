@@ -1,26 +1,33 @@
 import { env } from "cloudflare:workers";
 import { beforeAll, describe, expect, it } from "vitest";
-import { api, expectError, makeUser, ROLES, teamWithRoles, walk, type Role, type TeamUsers, type TestUser } from "./helpers";
+import {
+  addMember,
+  api,
+  createResource,
+  createTask,
+  createTeam,
+  errorOf,
+  expectError,
+  insertSession as session,
+  makeUser,
+  roleMatrix,
+  ROLES,
+  teamWithRoles,
+  unchecked,
+  walk,
+  type ApiResponse,
+  type RoleRow,
+  type Schemas,
+  type TestUser,
+} from "./harness";
 
-
-async function post(path: string, token: string, body: Record<string, unknown>) {
-  const res = await api(path, { token, body });
-  if (res.status !== 201) throw new Error(`POST ${path} failed: ${res.status} ${res.text}`);
-  return res.body;
-}
-const task = (token: string, body: Record<string, unknown>) => post("/api/tasks/", token, { title: "A task", ...body });
-const link = (token: string, body: Record<string, unknown>) => post("/api/resources/", token, { url: "https://example.com/doc", ...body });
-
-/** Sessions are another module's API: inserted directly, so these tests depend only on the table. */
-async function session(userId: number, teamId: number | null = null): Promise<number> {
-  const row = await env.DB.prepare("INSERT INTO dev_sessions (user_id, team_id, title, started_at) VALUES (?, ?, 'Session', ?) RETURNING id")
-    .bind(userId, teamId, new Date().toISOString())
-    .first<{ id: number }>();
-  return row!.id;
-}
+const task = (token: string, body: Partial<Schemas["CreateTaskRequest"]>) => createTask(token, { title: "A task", ...body });
+const link = (token: string, body: Partial<Schemas["CreateResourceRequest"]>) => createResource(token, { url: "https://example.com/doc", ...body });
 
 const ids = (rows: { id: number }[]) => rows.map((r) => r.id);
 const sorted = (xs: number[]) => [...xs].sort((a, b) => a - b);
+/** The fields an error names, sorted. */
+const paths = (res: ApiResponse<unknown>) => errorOf(res).details.map((d) => d.path).sort();
 
 describe("resources: happy path", () => {
   it("links a resource to a personal task, with defaults", async () => {
@@ -98,15 +105,13 @@ describe("resources: happy path", () => {
   });
 });
 
-describe("resources: validation", () => {
+describe("resources: errors", () => {
   let u: TestUser;
   let t: { id: number };
   beforeAll(async () => {
     u = await makeUser();
     t = await task(u.token, {});
   });
-
-  const paths = (res: { body: any }) => res.body.error.details.map((d: any) => d.path).sort();
 
   it("only http and https URLs are accepted", async () => {
     for (const url of ["javascript:alert(1)", "JAVASCRIPT:alert(1)", "ftp://example.com/f", "data:text/html,<b>x</b>", "file:///etc/passwd", "http:example.com", "//example.com", "example.com"]) {
@@ -134,7 +139,7 @@ describe("resources: validation", () => {
   });
 
   it("an invalid type is 400 naming type, in a body and in a filter", async () => {
-    const res = await api("/api/resources/", { token: u.token, body: { task: t.id, url: "https://example.com", type: "VIDEO" } });
+    const res = await api("/api/resources/", { token: u.token, body: unchecked({ task: t.id, url: "https://example.com", type: "VIDEO" }) });
     expectError(res, 400, "VALIDATION_FAILED");
     expect(paths(res)).toEqual(["type"]);
     const filter = await api("/api/resources/?type=pr", { token: u.token });
@@ -164,21 +169,6 @@ describe("resources: validation", () => {
     expectError(toSession, 400, "VALIDATION_FAILED");
     expect(paths(toSession)).toEqual(["dev_session"]);
   });
-
-  it("a task the caller cannot see, or a session that is not theirs, is 404 naming the field", async () => {
-    const { team, users } = await teamWithRoles();
-    const teamTask = await task(users.OWNER.token, { team: team.id });
-    const othersPersonalTask = await task(users.OWNER.token, {});
-    const res = await api("/api/resources/", { token: users.OUTSIDER.token, body: { task: teamTask.id, url: "https://example.com" } });
-    expectError(res, 404, "NOT_FOUND");
-    expect(paths(res)).toEqual(["task"]);
-    expect(paths(await api("/api/resources/", { token: users.ADMIN.token, body: { task: othersPersonalTask.id, url: "https://example.com" } }))).toEqual(["task"]);
-    // Even an OWNER, who may read a member's team session, cannot link resources to it: only its user records on it.
-    const membersSession = await session(users.MEMBER.id, team.id);
-    const bySomeoneElse = await api("/api/resources/", { token: users.OWNER.token, body: { dev_session: membersSession, url: "https://example.com" } });
-    expectError(bySomeoneElse, 404, "NOT_FOUND");
-    expect(paths(bySomeoneElse)).toEqual(["dev_session"]);
-  });
 });
 
 describe("resources: filters, search and pagination", () => {
@@ -192,7 +182,7 @@ describe("resources: filters, search and pagination", () => {
   beforeAll(async () => {
     me = await makeUser();
     const other = await makeUser();
-    teamId = (await post("/api/teams/", me.token, { name: "Team" })).id;
+    teamId = (await createTeam(me, { name: "Team" })).id;
     t1 = await task(me.token, {});
     t2 = await task(me.token, { team: teamId });
     s1 = await session(me.id, teamId);
@@ -238,7 +228,7 @@ describe("resources: filters, search and pagination", () => {
     );
     const all = (await walk("/api/resources/?page_size=200", me.token)).rows;
     expect(all).toHaveLength(34);
-    for (const field of ["created_at", "updated_at", "title"]) {
+    for (const field of ["created_at", "updated_at", "title"] as const) {
       for (const ordering of [field, `-${field}`]) {
         const sign = ordering.startsWith("-") ? -1 : 1;
         const want = [...all]
@@ -251,9 +241,10 @@ describe("resources: filters, search and pagination", () => {
   });
 });
 
-describe("resources: who may do what", () => {
-  type Ctx = { team: { id: number }; users: TeamUsers; actor: TestUser; teamTask: { id: number }; link: { id: number } };
-  const ROWS: { action: string; min: Role; ok: number; call: (c: Ctx) => Promise<{ status: number }> }[] = [
+describe("resources: security", () => {
+  /** Each row runs on a link to a team task, both made by a second MEMBER ("another member's link"). */
+  type Ctx = { teamTask: { id: number }; link: { id: number }; own?: number; teamSession?: number };
+  const ROWS: RoleRow<Ctx>[] = [
     { action: "read a team link", min: "VIEWER", ok: 200, call: ({ actor, link }) => api(`/api/resources/${link.id}/`, { token: actor.token }) },
     {
       action: "link to a team task", min: "MEMBER", ok: 201,
@@ -261,41 +252,28 @@ describe("resources: who may do what", () => {
     },
     {
       action: "link to their own team session", min: "MEMBER", ok: 201,
-      call: async ({ actor, team }) => api("/api/resources/", { token: actor.token, body: { dev_session: await session(actor.id, team.id), url: "https://example.com" } }),
+      arrange: async ({ actor, team }) => ({ teamSession: await session(actor.id, team.id) }),
+      call: ({ actor, teamSession }) => api("/api/resources/", { token: actor.token, body: { dev_session: teamSession, url: "https://example.com" } }),
     },
     { action: "edit a team link", min: "MEMBER", ok: 200, call: ({ actor, link }) => api(`/api/resources/${link.id}/`, { method: "PATCH", token: actor.token, body: { title: "Edited" } }) },
     { action: "delete another member's link", min: "ADMIN", ok: 204, call: ({ actor, link }) => api(`/api/resources/${link.id}/`, { method: "DELETE", token: actor.token }) },
     {
       action: "delete a link they made", min: "MEMBER", ok: 204,
-      call: async ({ actor, team, teamTask }) => {
+      arrange: async ({ actor, team, teamTask }) => {
         const row = await env.DB.prepare("INSERT INTO resource_links (user_id, team_id, task_id, url) VALUES (?, ?, ?, 'https://example.com') RETURNING id")
           .bind(actor.id, team.id, teamTask.id)
           .first<{ id: number }>();
-        return api(`/api/resources/${row!.id}/`, { method: "DELETE", token: actor.token });
+        return { own: row!.id };
       },
+      call: ({ actor, own }) => api(`/api/resources/${own}/`, { method: "DELETE", token: actor.token }),
     },
   ];
-
-  for (const row of ROWS) {
-    for (const who of [...ROLES, "OUTSIDER"] as const) {
-      const allowed = who !== "OUTSIDER" && ROLES.indexOf(who) >= ROLES.indexOf(row.min);
-      const expected = who === "OUTSIDER" ? 404 : allowed ? row.ok : 403;
-      it(`${row.action}: ${who} → ${expected}`, async () => {
-        const { team, users } = await teamWithRoles();
-        const author = await makeUser();
-        const added = await api(`/api/teams/${team.id}/members/`, { token: users.OWNER.token, body: { email: author.email, role: "MEMBER" } });
-        expect(added.status).toBe(201);
-        const teamTask = await task(author.token, { team: team.id });
-        const l = await link(author.token, { task: teamTask.id, title: "Original" });
-        const res = await row.call({ team, users, actor: users[who], teamTask, link: l });
-        expect(res.status).toBe(expected);
-        if (expected !== row.ok) {
-          const after = await env.DB.prepare("SELECT title FROM resource_links WHERE id = ?").bind(l.id).first<{ title: string }>();
-          expect(after?.title).toBe("Original");
-        }
-      });
-    }
-  }
+  roleMatrix(ROWS, async ({ team, users }) => {
+    const author = await makeUser();
+    await addMember(team.id, users.OWNER, author, "MEMBER");
+    const teamTask = await task(author.token, { team: team.id });
+    return { teamTask, link: await link(author.token, { task: teamTask.id, title: "Original" }) };
+  });
 
   it("an outsider gets 404 on every path and never sees a team link listed", async () => {
     const { team, users } = await teamWithRoles();
@@ -321,5 +299,20 @@ describe("resources: who may do what", () => {
     }
     expect(ids((await api("/api/resources/", { token: users.MEMBER.token })).body.results)).toContain(l.id);
     expect(team.id).toBeGreaterThan(0);
+  });
+
+  it("a task the caller cannot see, or a session that is not theirs, is 404 naming the field", async () => {
+    const { team, users } = await teamWithRoles();
+    const teamTask = await task(users.OWNER.token, { team: team.id });
+    const othersPersonalTask = await task(users.OWNER.token, {});
+    const res = await api("/api/resources/", { token: users.OUTSIDER.token, body: { task: teamTask.id, url: "https://example.com" } });
+    expectError(res, 404, "NOT_FOUND");
+    expect(paths(res)).toEqual(["task"]);
+    expect(paths(await api("/api/resources/", { token: users.ADMIN.token, body: { task: othersPersonalTask.id, url: "https://example.com" } }))).toEqual(["task"]);
+    // Even an OWNER, who may read a member's team session, cannot link resources to it: only its user records on it.
+    const membersSession = await session(users.MEMBER.id, team.id);
+    const bySomeoneElse = await api("/api/resources/", { token: users.OWNER.token, body: { dev_session: membersSession, url: "https://example.com" } });
+    expectError(bySomeoneElse, 404, "NOT_FOUND");
+    expect(paths(bySomeoneElse)).toEqual(["dev_session"]);
   });
 });

@@ -9,70 +9,24 @@ import { taskListQueries } from "../src/modules/tasks/service";
 import { readableScopes } from "../src/modules/tasks/visibility";
 import { TASK_ORDERING } from "../src/modules/tasks/schemas";
 import { cursorAfter, parseOrdering } from "../src/platform/pagination";
-import { api, expectError, makeUser, ROLES, teamWithRoles, walk, type Role, type TeamUsers, type TestUser } from "./helpers";
-
-
-async function newTeam(owner: TestUser, name = "Team") {
-  const res = await api("/api/teams/", { token: owner.token, body: { name } });
-  expect(res.status).toBe(201);
-  return res.body.id as number;
-}
-
-async function addMember(teamId: number, owner: TestUser, user: TestUser, role: Role) {
-  const res = await api(`/api/teams/${teamId}/members/`, { token: owner.token, body: { email: user.email, role } });
-  expect(res.status).toBe(201);
-}
-
-async function createTask(token: string, body: Record<string, unknown>) {
-  const res = await api("/api/tasks/", { token, body });
-  if (res.status !== 201) throw new Error(`create failed: ${res.status} ${res.text}`);
-  return res.body;
-}
-
-interface SeedTask {
-  team_id?: number | null;
-  title?: string;
-  description?: string;
-  type?: string;
-  priority?: string;
-  status?: string;
-  external_source?: string;
-  external_id?: string | null;
-  external_key?: string | null;
-  created_by: number;
-  created_at?: string;
-  updated_at?: string;
-}
-const SEED_COLUMNS = [
-  "team_id", "title", "description", "type", "priority", "status", "external_source",
-  "external_id", "external_key", "created_by", "created_at", "updated_at",
-] as const;
-
-/**
- * Inserts tasks straight into D1 (ties and volume the API cannot produce quickly), each statement
- * binding at most 100 parameters. Returns the new ids in insertion order.
- */
-async function seedTasks(rows: SeedTask[]): Promise<number[]> {
-  const perStatement = Math.floor(100 / SEED_COLUMNS.length);
-  const now = new Date().toISOString();
-  const statements: D1PreparedStatement[] = [];
-  for (let i = 0; i < rows.length; i += perStatement) {
-    const chunk = rows.slice(i, i + perStatement);
-    const placeholders = chunk.map(() => `(${SEED_COLUMNS.map(() => "?").join(",")})`).join(",");
-    const values = chunk.flatMap((r) => [
-      r.team_id ?? null, r.title ?? "Task", r.description ?? "", r.type ?? "FEATURE", r.priority ?? "MED",
-      r.status ?? "TODO", r.external_source ?? "MANUAL", r.external_id ?? null, r.external_key ?? null,
-      r.created_by, r.created_at ?? now, r.updated_at ?? r.created_at ?? now,
-    ]);
-    statements.push(env.DB.prepare(`INSERT INTO tasks (${SEED_COLUMNS.join(",")}) VALUES ${placeholders} RETURNING id`).bind(...values));
-  }
-  const ids: number[] = [];
-  for (let i = 0; i < statements.length; i += 200) {
-    for (const r of await env.DB.batch<{ id: number }>(statements.slice(i, i + 200))) ids.push(...r.results.map((row) => row.id));
-  }
-  return ids;
-}
-
+import {
+  addMember,
+  api,
+  createTask,
+  createTeam,
+  expectError,
+  makeUser,
+  openapiDocument,
+  roleMatrix,
+  seedTasks,
+  teamWithRoles,
+  unchecked,
+  walk,
+  type RoleRow,
+  type Schemas,
+  type SeedTask,
+  type TestUser,
+} from "./harness";
 const ids = (rows: { id: number }[]) => rows.map((r) => r.id);
 const sorted = (xs: number[]) => [...xs].sort((a, b) => a - b);
 
@@ -132,7 +86,7 @@ describe("tasks: happy path", () => {
 
   it("the same external id twice in a team is a 409", async () => {
     const { team, users } = await teamWithRoles();
-    const body = { team: team.id, title: "Imported", external_source: "GITHUB", external_id: "77" };
+    const body = { team: team.id, title: "Imported", external_source: "GITHUB", external_id: "77" } as const;
     await createTask(users.MEMBER.token, body);
     expectError(await api("/api/tasks/", { token: users.MEMBER.token, body }), 409, "CONFLICT");
   });
@@ -140,7 +94,7 @@ describe("tasks: happy path", () => {
 
 describe("tasks: OpenAPI", () => {
   it("documents the task and resource endpoints, the export's two media types included", async () => {
-    const doc = (await api("/api/openapi.json")).body;
+    const doc = await openapiDocument();
     expect(Object.keys(doc.paths)).toEqual(
       expect.arrayContaining(["/api/tasks", "/api/tasks/{id}", "/api/tasks/export", "/api/resources", "/api/resources/{id}"]),
     );
@@ -149,7 +103,7 @@ describe("tasks: OpenAPI", () => {
   });
 });
 
-describe("tasks: validation", () => {
+describe("tasks: errors", () => {
   let u: TestUser;
   beforeAll(async () => {
     u = await makeUser();
@@ -164,33 +118,33 @@ describe("tasks: validation", () => {
   }
 
   it("an invalid enum in a body is 400 naming every bad field", async () => {
-    const res = await api("/api/tasks/", { token: u.token, body: { title: "", type: "EPIC", priority: "URGENT", status: "OPEN" } });
+    const res = await api("/api/tasks/", { token: u.token, body: unchecked({ title: "", type: "EPIC", priority: "URGENT", status: "OPEN" }) });
     expectError(res, 400, "VALIDATION_FAILED");
     expect(res.body.error.details.map((d: any) => d.path).sort()).toEqual(["priority", "status", "title", "type"]);
     const t = await createTask(u.token, { title: "ok" });
-    const patch = await api(`/api/tasks/${t.id}/`, { method: "PATCH", token: u.token, body: { priority: "low" } });
+    const patch = await api(`/api/tasks/${t.id}/`, { method: "PATCH", token: u.token, body: unchecked({ priority: "low" }) });
     expectError(patch, 400, "VALIDATION_FAILED");
-    expect(patch.body.error.details[0].path).toBe("priority");
+    expect(patch.body.error.details[0]!.path).toBe("priority");
   });
 
   it("external_url must be http(s); a task's team cannot be changed", async () => {
     for (const url of ["javascript:alert(1)", "ftp://example.com/x", "not a url"]) {
       const res = await api("/api/tasks/", { token: u.token, body: { title: "x", external_url: url } });
       expectError(res, 400, "VALIDATION_FAILED");
-      expect(res.body.error.details[0].path).toBe("external_url");
+      expect(res.body.error.details[0]!.path).toBe("external_url");
     }
     const t = await createTask(u.token, { title: "mine" });
-    expectError(await api(`/api/tasks/${t.id}`, { method: "PATCH", token: u.token, body: { team: 1 } }), 400, "VALIDATION_FAILED");
+    expectError(await api(`/api/tasks/${t.id}`, { method: "PATCH", token: u.token, body: unchecked({ team: 1 }) }), 400, "VALIDATION_FAILED");
   });
 
   it("a malformed cursor, or one from another ordering, is 400 naming cursor", async () => {
     await seedTasks(Array.from({ length: 3 }, () => ({ created_by: u.id })));
     const first = await api("/api/tasks/?page_size=1&ordering=title", { token: u.token });
-    const cursor = new URL(first.body.next).searchParams.get("cursor");
+    const cursor = new URL(first.body.next!).searchParams.get("cursor");
     for (const q of [`cursor=${cursor}&ordering=-title`, "cursor=%%%"]) {
       const res = await api(`/api/tasks/?${q}`, { token: u.token });
       expectError(res, 400, "VALIDATION_FAILED");
-      expect(res.body.error.details[0].path).toBe("cursor");
+      expect(res.body.error.details[0]!.path).toBe("cursor");
     }
   });
 });
@@ -207,11 +161,11 @@ describe("tasks: filters and search", () => {
   beforeAll(async () => {
     me = await makeUser();
     other = await makeUser();
-    teamA = await newTeam(me, "A");
-    teamB = await newTeam(other, "B");
+    teamA = (await createTeam(me, { name: "A" })).id;
+    teamB = (await createTeam(other, { name: "B" })).id;
     await addMember(teamB, other, me, "VIEWER");
-    foreignTeam = await newTeam(other, "Foreign");
-    const mk = (b: Record<string, unknown>) => createTask(me.token, b);
+    foreignTeam = (await createTeam(other, { name: "Foreign" })).id;
+    const mk = (b: Schemas["CreateTaskRequest"]) => createTask(me.token, b);
     const t = {
       bugHigh: await mk({ team: teamA, title: "Login fails on Safari", type: "BUG", priority: "HIGH", status: "TODO" }),
       featLow: await mk({ team: teamA, title: "Dark mode", description: "Users keep asking after LOGIN redesign", type: "FEATURE", priority: "LOW", status: "DONE" }),
@@ -283,10 +237,10 @@ describe("tasks: ordering and pagination", () => {
   beforeAll(async () => {
     me = await makeUser();
     const other = await makeUser();
-    const teamA = await newTeam(me, "A");
-    const teamB = await newTeam(other, "B");
+    const teamA = (await createTeam(me, { name: "A" })).id;
+    const teamB = (await createTeam(other, { name: "B" })).id;
     await addMember(teamB, other, me, "MEMBER");
-    const hiddenTeam = await newTeam(other, "Hidden");
+    const hiddenTeam = (await createTeam(other, { name: "Hidden" })).id;
     // Few distinct values, so every ordering has long runs of ties, spread over three scopes.
     const stamps = ["2026-01-01T09:00:00.000Z", "2026-01-02T09:00:00.000Z", "2026-01-03T09:00:00.000Z"];
     const titles = ["alpha", "Beta", "beta", "élan", "zeta 🚀", "zeta \uffff"];
@@ -348,12 +302,12 @@ describe("tasks: ordering and pagination", () => {
     const res = await api("/api/tasks/", { token: me.token });
     const stamps = res.body.results.map((r: Row) => r.created_at);
     expect(stamps).toEqual([...stamps].sort().reverse());
-    expect(res.body.results[0].created_at).toBe("2026-01-02T09:00:00.000Z");
+    expect(res.body.results[0]!.created_at).toBe("2026-01-02T09:00:00.000Z");
   });
 
   it("next keeps the filters and page_size", async () => {
     const res = await api("/api/tasks/?page_size=3&priority=LOW&ordering=title", { token: me.token });
-    const next = new URL(res.body.next);
+    const next = new URL(res.body.next!);
     expect(Object.fromEntries(next.searchParams)).toMatchObject({ page_size: "3", priority: "LOW", ordering: "title" });
     const all = await walk("/api/tasks/?page_size=3&priority=LOW&ordering=title", me.token);
     expect(all.rows.every((r) => r.priority === "LOW")).toBe(true);
@@ -361,9 +315,10 @@ describe("tasks: ordering and pagination", () => {
   });
 });
 
-describe("tasks: who may do what", () => {
-  type Ctx = { team: { id: number }; users: TeamUsers; actor: TestUser; task: { id: number } };
-  const ROWS: { action: string; min: Role; ok: number; call: (c: Ctx) => Promise<{ status: number }> }[] = [
+describe("tasks: security", () => {
+  /** Each row runs on a team task created by a second MEMBER, so for everyone below it is "another member's task". */
+  type Ctx = { task: { id: number }; own?: number };
+  const ROWS: RoleRow<Ctx>[] = [
     { action: "read a team task", min: "VIEWER", ok: 200, call: ({ actor, task }) => api(`/api/tasks/${task.id}/`, { token: actor.token }) },
     { action: "create a team task", min: "MEMBER", ok: 201, call: ({ team, actor }) => api("/api/tasks/", { token: actor.token, body: { team: team.id, title: "new" } }) },
     { action: "edit a team task", min: "MEMBER", ok: 200, call: ({ actor, task }) => api(`/api/tasks/${task.id}/`, { method: "PATCH", token: actor.token, body: { status: "DONE" } }) },
@@ -372,35 +327,16 @@ describe("tasks: who may do what", () => {
       action: "delete a task they created",
       min: "MEMBER",
       ok: 204,
-      call: async ({ team, actor }) => {
-        // Seeded directly, so a VIEWER (e.g. demoted since) can be its creator too.
-        const [id] = await seedTasks([{ team_id: team.id, created_by: actor.id }]);
-        return api(`/api/tasks/${id}/`, { method: "DELETE", token: actor.token });
-      },
+      // Seeded directly, so a VIEWER (e.g. demoted since) can be its creator too.
+      arrange: async ({ team, actor }) => ({ own: (await seedTasks([{ team_id: team.id, created_by: actor.id }]))[0] }),
+      call: ({ actor, own }) => api(`/api/tasks/${own}/`, { method: "DELETE", token: actor.token }),
     },
   ];
-
-  for (const row of ROWS) {
-    for (const who of [...ROLES, "OUTSIDER"] as const) {
-      const allowed = who !== "OUTSIDER" && ROLES.indexOf(who) >= ROLES.indexOf(row.min);
-      const expected = who === "OUTSIDER" ? 404 : allowed ? row.ok : 403;
-      it(`${row.action}: ${who} → ${expected}`, async () => {
-        const { team, users } = await teamWithRoles();
-        // Created by a second MEMBER, so for everyone below it is "another member's task".
-        const author = await makeUser();
-        await addMember(team.id, users.OWNER, author, "MEMBER");
-        const task = await createTask(author.token, { team: team.id, title: "Shared" });
-        const before = await env.DB.prepare("SELECT count(*) AS n, max(updated_at) AS u FROM tasks WHERE team_id = ?").bind(team.id).first();
-        const res = await row.call({ team, users, actor: users[who], task });
-        expect(res.status).toBe(expected);
-        if (expected !== row.ok) {
-          // A refused write leaves the team's tasks as they were.
-          const after = await env.DB.prepare("SELECT count(*) AS n, max(updated_at) AS u FROM tasks WHERE team_id = ?").bind(team.id).first();
-          if (row.action !== "delete a task they created") expect(after).toEqual(before);
-        }
-      });
-    }
-  }
+  roleMatrix(ROWS, async ({ team, users }) => {
+    const author = await makeUser();
+    await addMember(team.id, users.OWNER, author, "MEMBER");
+    return { task: await createTask(author.token, { team: team.id, title: "Shared" }) };
+  });
 
   it("an outsider gets 404 on every path of a team task and never sees it listed or exported", async () => {
     const { team, users } = await teamWithRoles();
@@ -438,7 +374,7 @@ describe("tasks: export", () => {
 
   beforeAll(async () => {
     me = await makeUser();
-    teamId = await newTeam(me);
+    teamId = (await createTeam(me)).id;
     const seed: SeedTask[] = [];
     for (let i = 0; i < 23; i++) {
       seed.push({
@@ -497,7 +433,7 @@ describe("tasks: export", () => {
     }
     const badFilter = await api("/api/tasks/export/?format=json&type=EPIC", { token: me.token });
     expectError(badFilter, 400, "VALIDATION_FAILED");
-    expect(badFilter.body.error.details[0].path).toBe("type");
+    expect(badFilter.body.error.details[0]!.path).toBe("type");
   });
 
   it("an export with no rows is a header row, or an empty array", async () => {
@@ -525,7 +461,7 @@ describe("tasks: export", () => {
 
   it("exports 5,000 tasks completely and in order, page by page", async () => {
     const u = await makeUser();
-    const team = await newTeam(u, "Big");
+    const team = (await createTeam(u, { name: "Big" })).id;
     const seed: SeedTask[] = [];
     for (let i = 0; i < 5000; i++) {
       seed.push({
@@ -556,8 +492,8 @@ describe("tasks: export", () => {
     const json = await api("/api/tasks/export/?format=json&ordering=priority", { token: u.token });
     expect(json.body).toHaveLength(5000);
     expect(new Set(json.body.map((t: any) => t.id)).size).toBe(5000);
-    expect(json.body[0].priority).toBe("LOW");
-    expect(json.body[4999].priority).toBe("HIGH");
+    expect(json.body[0]!.priority).toBe("LOW");
+    expect(json.body[4999]!.priority).toBe("HIGH");
   });
 });
 
@@ -580,7 +516,7 @@ describe("tasks: query plans", () => {
   let teamId: number;
   beforeAll(async () => {
     const u = await makeUser();
-    teamId = await newTeam(u);
+    teamId = (await createTeam(u)).id;
     actor = { id: u.id, email: u.email, timezone: "UTC", dayStartHour: 0, weekStart: "MON", tokenId: 0 };
     await seedTasks(Array.from({ length: 50 }, (_, i) => ({ team_id: i % 2 ? teamId : null, created_by: u.id })));
   });
@@ -600,7 +536,7 @@ describe("tasks: query plans", () => {
 
   it("a deep page starts at its cursor: rows read stay near the page size, whatever the depth", async () => {
     const u = await makeUser();
-    const team = await newTeam(u, "Deep");
+    const team = (await createTeam(u, { name: "Deep" })).id;
     await seedTasks(Array.from({ length: 3000 }, (_, i) => ({
       team_id: team, created_by: u.id, title: `t${String(i).padStart(4, "0")}`,
       created_at: new Date(Date.UTC(2026, 0, 1) + i * 1000).toISOString(),
@@ -653,7 +589,7 @@ describe("tasks: rows read stay near the page, whatever the filter, ordering or 
   let keyId: number;
   beforeAll(async () => {
     const u = await makeUser();
-    team = await newTeam(u, "Rows");
+    team = (await createTeam(u, { name: "Rows" })).id;
     me = { id: u.id, email: u.email, timezone: "UTC", dayStartHour: 0, weekStart: "MON", tokenId: 0 };
     const seeded = await seedTasks(Array.from({ length: 3000 }, (_, i) => ({
       team_id: team,
@@ -740,7 +676,7 @@ describe("tasks: search through the full-text index gives what a substring test 
   let team: number;
   beforeAll(async () => {
     u = await makeUser();
-    team = await newTeam(u, "Search");
+    team = (await createTeam(u, { name: "Search" })).id;
   });
 
   const searchIds = async (q: string, extra = "") => sorted(ids((await walk(`/api/tasks/?page_size=200&search=${encodeURIComponent(q)}${extra}`, u.token)).rows));
@@ -754,7 +690,7 @@ describe("tasks: search through the full-text index gives what a substring test 
     expect(await searchIds("élan")).toEqual([]); // lower() folds ASCII only, as before the index
     expect(await searchIds("ÉLAN")).toEqual([made[2]]);
     expect(await searchIds("lan vit")).toEqual([made[2]]);
-    expect(await searchIds("ai")).toEqual(sorted([made[0], made[3]])); // under 3 characters: the walk
+    expect(await searchIds("ai")).toEqual(sorted([made[0]!, made[3]!])); // under 3 characters: the walk
     expect(await searchIds("zzz-not-there")).toEqual([]);
     expect(await searchIds("said\u0000hi")).toEqual([]); // a NUL cannot reach FTS5's query parser: the walk
     expect(await searchIds('"')).toEqual([made[0]]);
@@ -777,7 +713,7 @@ describe("tasks: search through the full-text index gives what a substring test 
     expect((await api(`/api/tasks/${t.id}/`, { method: "DELETE", token: u.token })).status).toBe(204);
     expect(await searchIds("plugh")).toEqual([]);
 
-    const doomed = await newTeam(u, "Doomed");
+    const doomed = (await createTeam(u, { name: "Doomed" })).id;
     await createTask(u.token, { team: doomed, title: "cascade quux" });
     expect((await api(`/api/teams/${doomed}/`, { method: "DELETE", token: u.token })).status).toBe(204);
     const left = await env.DB.prepare(`SELECT count(*) AS n FROM tasks_fts WHERE tasks_fts MATCH '"cascade quux"'`).first<{ n: number }>();

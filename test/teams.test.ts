@@ -1,6 +1,6 @@
 import { env } from "cloudflare:workers";
 import { describe, expect, it } from "vitest";
-import { api, expectError, makeUser, ROLES, teamWithRoles, type Role, type TestUser } from "./helpers";
+import { api, expectError, makeUser, newMember, roleMatrix, ROLES, teamWithRoles, unchecked, type RoleRow, type TestUser } from "./harness";
 
 describe("teams: happy path", () => {
   it("creates a team with a derived slug; the creator is OWNER", async () => {
@@ -9,21 +9,15 @@ describe("teams: happy path", () => {
     expect(res.status).toBe(201);
     expect(res.body).toMatchObject({ name: "Acme Platform!", slug: expect.stringMatching(/^acme-platform/), role: "OWNER" });
     const list = await api("/api/teams", { token: u.token });
-    expect(list.body.results.map((t: any) => t.id)).toEqual([res.body.id]);
+    expect(list.body.results.map((t) => t.id)).toEqual([res.body.id]);
   });
 
   it("lists members with their user and role", async () => {
     const { team, users } = await teamWithRoles();
     const res = await api(`/api/teams/${team.id}/members/`, { token: users.VIEWER.token });
     expect(res.status).toBe(200);
-    const byRole = Object.fromEntries(res.body.results.map((m: any) => [m.role, m.user]));
+    const byRole = Object.fromEntries(res.body.results.map((m) => [m.role, m.user]));
     for (const role of ROLES) expect(byRole[role]).toMatchObject({ id: users[role].id, email: users[role].email, name: role === "OWNER" ? "Owner" : role });
-  });
-
-  it("duplicate explicit slug is 409", async () => {
-    const u = await makeUser();
-    expect((await api("/api/teams/", { token: u.token, body: { name: "One", slug: "dup-slug" } })).status).toBe(201);
-    expectError(await api("/api/teams/", { token: u.token, body: { name: "Two", slug: "dup-slug" } }), 409, "CONFLICT");
   });
 
   it("deleting a team removes its memberships and team data in one go", async () => {
@@ -36,9 +30,21 @@ describe("teams: happy path", () => {
     expect(left!.n).toBe(0);
     expectError(await api(`/api/teams/${team.id}/`, { token: users.OWNER.token }), 404, "NOT_FOUND");
   });
+
+  it("anyone may leave", async () => {
+    const { team, users } = await teamWithRoles();
+    expect((await api(`/api/teams/${team.id}/members/${users.VIEWER.id}/`, { method: "DELETE", token: users.VIEWER.token })).status).toBe(204);
+    expectError(await api(`/api/teams/${team.id}/`, { token: users.VIEWER.token }), 404, "NOT_FOUND");
+  });
 });
 
-describe("teams: invariants", () => {
+describe("teams: errors", () => {
+  it("duplicate explicit slug is 409", async () => {
+    const u = await makeUser();
+    expect((await api("/api/teams/", { token: u.token, body: { name: "One", slug: "dup-slug" } })).status).toBe(201);
+    expectError(await api("/api/teams/", { token: u.token, body: { name: "Two", slug: "dup-slug" } }), 409, "CONFLICT");
+  });
+
   it("the last OWNER can neither leave nor be demoted; with a second owner they can", async () => {
     const { team, users } = await teamWithRoles();
     const o = users.OWNER;
@@ -60,45 +66,33 @@ describe("teams: invariants", () => {
     expect(owners!.n).toBe(1);
   });
 
-  it("anyone may leave", async () => {
-    const { team, users } = await teamWithRoles();
-    expect((await api(`/api/teams/${team.id}/members/${users.VIEWER.id}/`, { method: "DELETE", token: users.VIEWER.token })).status).toBe(204);
-    expectError(await api(`/api/teams/${team.id}/`, { token: users.VIEWER.token }), 404, "NOT_FOUND");
-  });
-
   it("adding an existing member is 409; an unknown email is 404 naming the field; a bad role is 400", async () => {
     const { team, users } = await teamWithRoles();
     expectError(await api(`/api/teams/${team.id}/members/`, { token: users.OWNER.token, body: { email: users.MEMBER.email, role: "VIEWER" } }), 409, "CONFLICT");
     const unknown = await api(`/api/teams/${team.id}/members/`, { token: users.OWNER.token, body: { email: "ghost@example.com", role: "VIEWER" } });
     expectError(unknown, 404, "NOT_FOUND");
-    expect(unknown.body.error.details[0].path).toBe("email");
-    const bad = await api(`/api/teams/${team.id}/members/`, { token: users.OWNER.token, body: { email: users.OUTSIDER.email, role: "KING" } });
+    expect(unknown.body.error.details[0]!.path).toBe("email");
+    const bad = await api(`/api/teams/${team.id}/members/`, { token: users.OWNER.token, body: unchecked({ email: users.OUTSIDER.email, role: "KING" }) });
     expectError(bad, 400, "VALIDATION_FAILED");
-    expect(bad.body.error.details[0].path).toBe("role");
+    expect(bad.body.error.details[0]!.path).toBe("role");
   });
 });
-
-/** Adds a fresh user with a role (someone other than the actor, so removing them is not "leaving"). */
-async function addAs(team: any, owner: TestUser, role: Role) {
-  const u = await makeUser();
-  await api(`/api/teams/${team.id}/members/`, { token: owner.token, body: { email: u.email, role } });
-  return u;
-}
 
 /**
  * The role table of DESIGN.md, for the team rows: each row lists the lowest role allowed and a request.
  * Every role and an outsider is tried: allowed roles get the success status, lower roles 403, the outsider 404.
- * Later modules add their rows to their own matrices.
  */
-type Ctx = { team: any; users: Record<Role | "OUTSIDER", TestUser>; actor: TestUser };
-const ROWS: { action: string; min: Role; ok: number; call: (c: Ctx) => Promise<{ status: number }> }[] = [
+/** What a row's arrange step made: someone to add, or a member to remove. */
+type Made = { newcomer?: TestUser; target?: TestUser };
+const ROWS: RoleRow<Made>[] = [
   { action: "read team", min: "VIEWER", ok: 200, call: ({ team, actor }) => api(`/api/teams/${team.id}/`, { token: actor.token }) },
   { action: "read members", min: "VIEWER", ok: 200, call: ({ team, actor }) => api(`/api/teams/${team.id}/members/`, { token: actor.token }) },
   {
     action: "add a VIEWER",
     min: "ADMIN",
     ok: 201,
-    call: async ({ team, actor }) => api(`/api/teams/${team.id}/members/`, { token: actor.token, body: { email: (await makeUser()).email, role: "VIEWER" } }),
+    arrange: async () => ({ newcomer: await makeUser() }),
+    call: ({ team, actor, newcomer }) => api(`/api/teams/${team.id}/members/`, { token: actor.token, body: { email: newcomer!.email, role: "VIEWER" } }),
   },
   {
     action: "change a MEMBER to VIEWER",
@@ -110,10 +104,9 @@ const ROWS: { action: string; min: Role; ok: number; call: (c: Ctx) => Promise<{
     action: "remove a VIEWER",
     min: "ADMIN",
     ok: 204,
-    call: async ({ team, actor, users }) => {
-      const target = await addAs(team, users.OWNER, "VIEWER");
-      return api(`/api/teams/${team.id}/members/${target.id}/`, { method: "DELETE", token: actor.token });
-    },
+    // Someone other than the actor, so removing them is not "leaving".
+    arrange: async ({ team, users }) => ({ target: await newMember(team.id, users.OWNER, "VIEWER") }),
+    call: ({ team, actor, target }) => api(`/api/teams/${team.id}/members/${target!.id}/`, { method: "DELETE", token: actor.token }),
   },
   {
     action: "grant ADMIN",
@@ -125,25 +118,13 @@ const ROWS: { action: string; min: Role; ok: number; call: (c: Ctx) => Promise<{
     action: "revoke ADMIN",
     min: "OWNER",
     ok: 204,
-    call: async ({ team, actor, users }) => {
-      const target = await addAs(team, users.OWNER, "ADMIN");
-      return api(`/api/teams/${team.id}/members/${target.id}/`, { method: "DELETE", token: actor.token });
-    },
+    arrange: async ({ team, users }) => ({ target: await newMember(team.id, users.OWNER, "ADMIN") }),
+    call: ({ team, actor, target }) => api(`/api/teams/${team.id}/members/${target!.id}/`, { method: "DELETE", token: actor.token }),
   },
   { action: "rename", min: "OWNER", ok: 200, call: ({ team, actor }) => api(`/api/teams/${team.id}/`, { method: "PATCH", token: actor.token, body: { name: "Renamed" } }) },
   { action: "delete the team", min: "OWNER", ok: 204, call: ({ team, actor }) => api(`/api/teams/${team.id}/`, { method: "DELETE", token: actor.token }) },
 ];
 
-describe("teams: role table", () => {
-  for (const row of ROWS) {
-    for (const who of [...ROLES, "OUTSIDER"] as const) {
-      const allowed = who !== "OUTSIDER" && ROLES.indexOf(who) >= ROLES.indexOf(row.min);
-      const expected = who === "OUTSIDER" ? 404 : allowed ? row.ok : 403;
-      it(`${row.action}: ${who} → ${expected}`, async () => {
-        const { team, users } = await teamWithRoles();
-        const res = await row.call({ team, users, actor: users[who] });
-        expect(res.status).toBe(expected);
-      });
-    }
-  }
+describe("teams: security", () => {
+  roleMatrix(ROWS);
 });
