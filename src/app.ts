@@ -2,10 +2,11 @@ import { Scalar } from "@scalar/hono-api-reference";
 import { drizzle } from "drizzle-orm/d1";
 import type { Context } from "hono";
 import { bodyLimit } from "hono/body-limit";
+import { cors } from "hono/cors";
 import { HTTPException } from "hono/http-exception";
 import { requestId } from "hono/request-id";
 import * as schema from "./db/schema";
-import type { AppEnv } from "./env";
+import type { AppEnv, Bindings } from "./env";
 import { authRouter } from "./modules/auth/routes";
 import { healthRouter } from "./modules/health/routes";
 import { requestLogsRouter } from "./modules/request-logs/routes";
@@ -25,9 +26,67 @@ import { requestLog } from "./platform/request-log";
 import { createRouter } from "./platform/router";
 
 export const MAX_BODY_BYTES = 1024 * 1024;
+/** Where the dashboard's build puts @scalar/api-reference's browser bundle (web/, a static asset). */
+export const DOCS_SCRIPT = "/vendor/scalar/standalone.js";
 
-/** Paths answered without a token (compared without a trailing slash). */
-const PUBLIC_PATHS = new Set(["/api/health", "/api/auth/register", "/api/auth/login", "/api/openapi.json", "/api/docs"]);
+/**
+ * Paths answered without a credential (compared without a trailing slash), whatever the method — a wrong
+ * method is a 404, not a 401 — except the "<METHOD> <path>" pairs that sign a credential out.
+ */
+const PUBLIC_PATHS = new Set([
+  "/api/health",
+  "/api/openapi.json",
+  "/api/docs",
+  "/api/auth/register",
+  "/api/auth/login",
+  "/api/auth/session",
+  "/api/auth/session/register",
+]);
+const NEEDS_CREDENTIAL = new Set(["DELETE /api/auth/session"]);
+const isPublic = (method: string, path: string) => PUBLIC_PATHS.has(path) && !NEEDS_CREDENTIAL.has(`${method} ${path}`);
+
+const UNSAFE_METHODS = new Set(["POST", "PUT", "PATCH", "DELETE"]);
+
+/** The CORS_ORIGINS var: comma-separated exact origins (scheme://host[:port]) allowed to call the API from a browser. */
+function corsOrigins(env: Bindings): Set<string> {
+  return new Set(
+    String(env.CORS_ORIGINS ?? "")
+      .split(",")
+      .map((o) => o.trim())
+      .filter(Boolean),
+  );
+}
+
+/**
+ * CSRF: a request that writes with the session cookie (or asks for one) must come from a page of the API's
+ * own origin, or of an origin CORS_ORIGINS lists. Browsers send `Origin` on every cross-origin request and on
+ * same-origin writes; `Sec-Fetch-Site` is the fallback. A cookie-authenticated write with neither is refused
+ * (no browser sends that); sign-in without either is allowed (curl), as it carries no cookie to abuse.
+ */
+function crossSiteRefusal(c: Context<AppEnv>, cookieAuthenticated: boolean): ApiError | null {
+  const origin = c.req.header("Origin");
+  const own = new URL(c.req.url).origin;
+  if (origin !== undefined && origin !== "null") {
+    return origin === own || corsOrigins(c.env).has(origin) ? null : forbiddenCrossSite(origin);
+  }
+  const site = c.req.header("Sec-Fetch-Site");
+  if (site !== undefined) return site === "same-origin" ? null : forbiddenCrossSite(site);
+  return cookieAuthenticated ? forbiddenCrossSite("unknown") : null;
+}
+const forbiddenCrossSite = (from: string) =>
+  new ApiError("FORBIDDEN", `Cross-site request refused (from ${from}): a write signed with the session cookie must come from this site.`);
+
+/** Writes that set a session cookie: login CSRF (signing a victim into another account) is refused the same way. */
+const ISSUES_SESSION = new Set(["/api/auth/session", "/api/auth/session/register"]);
+
+const corsHeaders = cors({
+  origin: (origin) => origin, // only reached for listed origins (below)
+  credentials: true,
+  allowMethods: ["GET", "HEAD", "POST", "PUT", "PATCH", "DELETE"],
+  allowHeaders: ["Authorization", "Content-Type", "Last-Event-ID", "X-Request-Id"],
+  exposeHeaders: ["X-Request-Id", "Server-Timing", "Location", "Retry-After", "Content-Disposition"],
+  maxAge: 600,
+});
 
 const HTTP_EXCEPTION_CODES: Record<number, ErrorCode> = {
   400: "INVALID_JSON",
@@ -102,6 +161,15 @@ export function createApp() {
   const app = createRouter();
 
   app.use("*", requestId({ headerName: "X-Request-Id", generator: () => crypto.randomUUID() }));
+  // CORS for the listed origins only: any other origin gets no CORS header at all (its preflight a bare 204).
+  app.use("/api/*", async (c, next) => {
+    const origins = corsOrigins(c.env);
+    if (origins.size) c.header("Vary", "Origin", { append: true });
+    const origin = c.req.header("Origin");
+    if (origin && origins.has(origin)) return corsHeaders(c, next);
+    if (c.req.method === "OPTIONS" && c.req.header("Access-Control-Request-Method")) return c.body(null, 204);
+    await next();
+  });
   app.use("/api/*", requestLog);
   app.use("/api/*", async (c, next) => {
     const started = performance.now();
@@ -137,7 +205,17 @@ export function createApp() {
       if (hasBody) await refuseIllFormedText(c);
     }
     const path = c.req.path.replace(/\/+$/, "");
-    if (!PUBLIC_PATHS.has(path)) c.set("actor", await authenticate(c));
+    if (!isPublic(method, path)) {
+      const actor = await authenticate(c);
+      if (actor.credential === "SESSION" && UNSAFE_METHODS.has(method)) {
+        const refusal = crossSiteRefusal(c, true);
+        if (refusal) throw refusal;
+      }
+      c.set("actor", actor);
+    } else if (method === "POST" && ISSUES_SESSION.has(path)) {
+      const refusal = crossSiteRefusal(c, false);
+      if (refusal) throw refusal;
+    }
     await next();
   });
 
@@ -170,7 +248,9 @@ export function createApp() {
       description: "Developer context intelligence: sessions, tasks, context switches, focus reports and insights.",
     },
   });
-  app.get("/api/docs", Scalar({ url: "/api/openapi.json", pageTitle: "DevFocus API" }));
+  // The reference UI's script is one of the Worker's static assets (copied there by the dashboard's build):
+  // nothing is loaded from another host, so the page renders offline.
+  app.get("/api/docs", Scalar({ url: "/api/openapi.json", pageTitle: "DevFocus API", cdn: DOCS_SCRIPT, withDefaultFonts: false }));
 
   app.notFound((c) => {
     const err = new ApiError("NOT_FOUND", `No route for ${c.req.method} ${c.req.path}.`);

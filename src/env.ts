@@ -21,7 +21,10 @@ export interface Actor {
   timezone: string;
   dayStartHour: number;
   weekStart: "MON" | "SUN";
+  /** The credential of this request: an API token's or a browser session's id (one table, api_tokens). */
   tokenId: number;
+  /** Absent when an Actor is built by hand (tests, queue consumers): an API token. */
+  credential?: "API" | "SESSION";
   /**
    * The caller's teams and roles, read in the same statement as the token (so at the same instant as a
    * separate membership query would be): per request, never cached across requests. Absent when an Actor

@@ -23,6 +23,8 @@ export const INSIGHT_CODES = [
   "DEEP_WORK_OPPORTUNITY",
 ] as const;
 export const GITHUB_STATES = ["open", "closed", "all"] as const;
+/** What a credential is: an API token (Bearer, `dfk_…`) or a browser session (the devfocus_session cookie). */
+export const CREDENTIAL_KINDS = ["API", "SESSION"] as const;
 
 export type Role = (typeof ROLES)[number];
 
@@ -52,6 +54,7 @@ export const apiTokens = sqliteTable(
       .notNull()
       .references(() => users.id, { onDelete: "cascade" }),
     name: text("name").notNull(),
+    kind: text("kind", { enum: CREDENTIAL_KINDS }).notNull().default("API"),
     tokenHash: text("token_hash").notNull().unique(),
     prefix: text("prefix").notNull(),
     expiresAt: text("expires_at"),

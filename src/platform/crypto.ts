@@ -2,6 +2,8 @@ const PBKDF2_ITERATIONS = 100_000;
 const SALT_BYTES = 16;
 const TOKEN_BYTES = 32;
 export const TOKEN_PREFIX = "dfk_";
+/** Browser session values (the devfocus_session cookie): never valid as a Bearer token, nor the reverse. */
+export const SESSION_PREFIX = "dfs_";
 
 const enc = new TextEncoder();
 
@@ -39,9 +41,9 @@ export async function sha256Hex(value: string): Promise<string> {
 }
 
 /** A new API token: the value (shown once) and the SHA-256 that is stored. */
-export async function newToken(): Promise<{ value: string; hash: string; prefix: string }> {
+export async function newToken(prefix: string = TOKEN_PREFIX): Promise<{ value: string; hash: string; prefix: string }> {
   const bytes = crypto.getRandomValues(new Uint8Array(TOKEN_BYTES));
-  const value = TOKEN_PREFIX + toB64(bytes).replace(/\+/g, "-").replace(/\//g, "_").replace(/=+$/, "");
+  const value = prefix + toB64(bytes).replace(/\+/g, "-").replace(/\//g, "_").replace(/=+$/, "");
   return { value, hash: await sha256Hex(value), prefix: value.slice(0, 8) };
 }
 

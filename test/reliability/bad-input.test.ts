@@ -9,7 +9,7 @@
 import { env } from "cloudflare:workers";
 import fc from "fast-check";
 import { afterAll, beforeAll, describe, expect, it, vi } from "vitest";
-import { api, makeUser, type TestUser } from "../helpers";
+import { api, BASE, makeUser, type TestUser } from "../helpers";
 import { assertInvariants, changedTables, fingerprint, invariantStats } from "./invariants";
 import { fastUser, ok, reportFigures, send, type Sent } from "./support";
 
@@ -86,6 +86,11 @@ const BASELINES: Record<string, (w: World) => Call> = {
   "POST /api/auth/tokens": () => ({ body: { name: "cli" } }),
   "DELETE /api/auth/tokens/{id}": () => ({ params: { id: 1 } }),
   "POST /api/auth/logout": () => ({}),
+  "POST /api/auth/session": (w) => ({ body: { email: w.member.email, password: "correct horse battery" }, headers: { "CF-Connecting-IP": randomIp(), Origin: BASE } }),
+  "POST /api/auth/session/register": () => ({ body: { email: freshEmail(), password: "correct horse battery" }, headers: { "CF-Connecting-IP": randomIp(), Origin: BASE } }),
+  "DELETE /api/auth/session": () => ({}),
+  "GET /api/auth/sessions": () => ({}),
+  "DELETE /api/auth/sessions/{id}": () => ({ params: { id: 1 } }),
   "GET /api/request-logs": () => ({ query: { page_size: "10" } }),
   "GET /api/teams": () => ({ query: { ordering: "name" } }),
   "POST /api/teams": () => ({ body: { name: "Fuzz team" } }),
@@ -148,6 +153,15 @@ const THROWAWAY: Record<string, (w: World) => Promise<Call>> = {
   "POST /api/auth/logout": async (w) => ({
     token: (await ok(api("/api/auth/tokens/", { token: w.owner.token, body: { name: "logout" } }))).token,
   }),
+  // A browser session of a fresh user (the owner's email has used up its sign-in attempts by now), signed
+  // out with its cookie (no Bearer: see toRequest), or revoked by id with the user's token.
+  "DELETE /api/auth/session": async () => ({ headers: { Cookie: await sessionCookieOf(await fastUser()), Origin: BASE } }),
+  "DELETE /api/auth/sessions/{id}": async () => {
+    const u = await fastUser();
+    await sessionCookieOf(u);
+    const sessions = await ok(api("/api/auth/sessions/", { token: u.token }));
+    return { token: u.token, params: { id: sessions.results[0].id } };
+  },
   "DELETE /api/teams/{id}": async (w) => ({ params: { id: (await ok(api("/api/teams/", { token: w.owner.token, body: { name: "Doomed" } }))).id } }),
   "DELETE /api/teams/{id}/members/{user_id}": async (w) => {
     const u = await fastUser();
@@ -163,6 +177,14 @@ const THROWAWAY: Record<string, (w: World) => Promise<Call>> = {
     params: { id: (await ok(api("/api/context-switches/", { token: w.owner.token, body: { dev_session: w.session } }))).id },
   }),
 };
+
+/** Signs `u` in as a browser would and returns the Cookie header value. */
+async function sessionCookieOf(u: TestUser): Promise<string> {
+  const res = await api("/api/auth/session/", { body: { email: u.email, password: "correct horse battery" }, headers: { Origin: BASE, "CF-Connecting-IP": randomIp() } });
+  const set = res.headers.getSetCookie().find((h) => h.startsWith("devfocus_session="));
+  if (res.status !== 200 || !set) throw new Error(`sign-in failed: ${res.status} ${res.text}`);
+  return set.split(";")[0]!;
+}
 
 // ─── Generated inputs ───────────────────────────────────────────────────────────────────────────
 
@@ -372,6 +394,13 @@ function inputsFor(op: Operation, base: Call, opIndex: number): Input[] {
     ] as [string, string | null][]) {
       inputs.push({ label: `auth: ${label}`, call: base, authorization, expect: [401] });
     }
+    // Session cookies that are no session: unknown, an API token in the cookie.
+    for (const [label, cookie] of [
+      ["unknown session cookie", "devfocus_session=dfs_AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA"],
+      ["API token as session cookie", `devfocus_session=${w.owner.token}`],
+    ] as [string, string][]) {
+      inputs.push({ label: `auth: ${label}`, call: { ...base, headers: { ...base.headers, Cookie: cookie, Origin: BASE } }, authorization: null, expect: [401] });
+    }
   }
 
   // Path ids.
@@ -457,7 +486,8 @@ function inputsFor(op: Operation, base: Call, opIndex: number): Input[] {
   }
 
   // Junk after the path, and the same path with every method it does not have.
-  inputs.push({ label: "junk path suffix", call: base, path: `${op.path}/../../../etc/passwd`, expect: [400, 404] });
+  // The dots resolve to some /api path (or none): anonymous on a path that needs a token, that is a 401.
+  inputs.push({ label: "junk path suffix", call: base, path: `${op.path}/../../../etc/passwd`, expect: op.public ? [400, 401, 404] : [400, 404] });
   inputs.push({ label: "double slash", call: base, path: op.path.replace("/api/", "/api//"), expect: [401, 404] });
   const defined = Object.keys(doc.paths[op.path]!).map((m) => m.toUpperCase());
   if (op.method === defined[0]) {
@@ -495,7 +525,8 @@ function toRequest(op: Operation, input: Input, i: number) {
   const headers: Record<string, string> = { ...call.headers };
   const token = call.token ?? w.owner.token;
   if (input.authorization === undefined) {
-    if (!op.public) headers.Authorization = `Bearer ${token}`;
+    // A call that brings the session cookie is the browser's: no Bearer token beside it.
+    if (!op.public && headers.Cookie === undefined) headers.Authorization = `Bearer ${token}`;
   } else if (input.authorization !== null) headers.Authorization = input.authorization;
   let body: BodyInit | undefined;
   if (input.raw !== undefined) {

@@ -51,8 +51,24 @@ export const User = z
   .openapi("User");
 
 export const AuthResult = z
-  .object({ user: User, token: z.string().openapi({ description: "API token; shown only in this response." }) })
+  .object({
+    user: User,
+    token: z.string().openapi({ description: "API token; shown only in this response." }),
+  })
   .openapi("AuthResult");
+
+export const SessionResult = z.object({ user: User }).openapi("SessionResult");
+
+export const BrowserSession = z
+  .object({
+    id: z.number().int(),
+    name: z.string().openapi({ description: "The browser that signed in (its User-Agent, shortened)." }),
+    created_at: z.string(),
+    expires_at: z.string().nullable(),
+    last_used_at: z.string().nullable(),
+    current: z.boolean().openapi({ description: "The session of this request." }),
+  })
+  .openapi("BrowserSession");
 
 export const Token = z
   .object({
@@ -97,4 +113,13 @@ export const serializeToken = (t: typeof apiTokens.$inferSelect) => ({
   created_at: t.createdAt,
   expires_at: t.expiresAt,
   last_used_at: t.lastUsedAt,
+});
+
+export const serializeBrowserSession = (t: typeof apiTokens.$inferSelect, currentId: number) => ({
+  id: t.id,
+  name: t.name,
+  created_at: t.createdAt,
+  expires_at: t.expiresAt,
+  last_used_at: t.lastUsedAt,
+  current: t.id === currentId,
 });

@@ -31,6 +31,9 @@ export interface ConnectRequest {
   reports: unknown[];
   insights: unknown[];
   last_event_id: number | null;
+  /** Who opened the stream, so revoking that credential or removing that member ends it at once. */
+  token_id?: number;
+  user_id?: number;
 }
 
 export const SSE_HEADERS = {
@@ -55,6 +58,8 @@ export function frame(event: { id?: number; type?: string; data?: string }): str
 interface Client {
   writer: WritableStreamDefaultWriter<Uint8Array>;
   openedAt: number;
+  tokenId: number | null;
+  userId: number | null;
 }
 
 interface EventRow extends Record<string, SqlStorageValue> {
@@ -108,6 +113,18 @@ export class EventHub extends DurableObject<Bindings> {
     return this.clients.size;
   }
 
+  /** Ends the open streams of one credential or one user (every stream without a filter); returns how many. */
+  async disconnect(filter: { tokenId?: number; userId?: number }): Promise<number> {
+    let ended = 0;
+    for (const client of [...this.clients]) {
+      if (filter.tokenId !== undefined && client.tokenId !== filter.tokenId) continue;
+      if (filter.userId !== undefined && client.userId !== filter.userId) continue;
+      this.end(client);
+      ended++;
+    }
+    return ended;
+  }
+
   /** Ids of the events kept for replay, oldest first (for tests and operations). */
   async storedEventIds(): Promise<number[]> {
     return this.sql.exec<{ seq: number }>("SELECT seq FROM events ORDER BY seq").toArray().map((r) => r.seq);
@@ -126,7 +143,12 @@ export class EventHub extends DurableObject<Bindings> {
     }
 
     const { readable, writable } = new TransformStream<Uint8Array, Uint8Array>();
-    const client: Client = { writer: writable.getWriter(), openedAt: Date.now() };
+    const client: Client = {
+      writer: writable.getWriter(),
+      openedAt: Date.now(),
+      tokenId: input.token_id ?? null,
+      userId: input.user_id ?? null,
+    };
 
     // Nothing below awaits until the client is registered (see the class comment).
     let head = `retry: ${RETRY_MS}\n\n`;

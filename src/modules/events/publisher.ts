@@ -46,3 +46,26 @@ export function eventPublisher(env: Bindings): EventPublisher {
     },
   };
 }
+
+/** Which open streams to end: those opened with one credential, or by one user (all of a hub's without either). */
+export interface StreamFilter {
+  tokenId?: number;
+  userId?: number;
+}
+
+/**
+ * Ends the matching open streams on each channel's hub, at once: called after a credential is revoked or a
+ * member removed (in D1 first), so the EventSource's reconnect is refused. Best effort, like publishing:
+ * a stream the call misses still ends within MAX_STREAM_AGE_MS.
+ */
+export async function closeStreams(env: Bindings, channels: Channel[], filter: StreamFilter): Promise<void> {
+  await Promise.all(
+    channels.map(async (channel) => {
+      try {
+        await hubFor(env, channel).disconnect(filter);
+      } catch (err) {
+        console.error(JSON.stringify({ level: "error", msg: "closing streams failed", channel, error: String(err) }));
+      }
+    }),
+  );
+}

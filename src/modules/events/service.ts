@@ -36,7 +36,12 @@ export async function loadSnapshot(db: Db, channel: Channel): Promise<Pick<Conne
 export async function openStream({ db, env, actor }: Ctx, input: { team?: number; lastEventId: number | null }): Promise<Response> {
   const channel = await channelFor(db, actor, input.team);
   const lastEventId = input.lastEventId;
-  const connect: ConnectRequest = { ...(await loadSnapshot(db, channel)), last_event_id: lastEventId };
+  const connect: ConnectRequest = {
+    ...(await loadSnapshot(db, channel)),
+    last_event_id: lastEventId,
+    token_id: actor.tokenId,
+    user_id: actor.id,
+  };
   return hubFor(env, channel).fetch("https://event-hub/connect", {
     method: "POST",
     headers: { "Content-Type": "application/json" },

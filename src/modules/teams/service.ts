@@ -3,6 +3,7 @@ import { memberships, teams, users, type Role } from "../../db/schema";
 import type { Actor, Ctx, Db } from "../../env";
 import { ApiError, conflict, forbidden, notFound } from "../../platform/errors";
 import { keyset, parseOrdering, toPage } from "../../platform/pagination";
+import { closeStreams } from "../events/publisher";
 import { atLeast, requireRole, TEAM_ACTIONS } from "./access";
 import { serializeTeam, slugify, TEAM_ORDERING, type MemberListQuery, type TeamListQuery } from "./schemas";
 
@@ -76,9 +77,10 @@ export async function updateTeam({ db, actor }: Ctx, { id: teamId, ...input }: {
 }
 
 /** Deleting a team removes its memberships and all its team-scoped data (ON DELETE CASCADE, one statement). */
-export async function deleteTeam({ db, actor }: Ctx, teamId: number) {
+export async function deleteTeam({ db, env, actor }: Ctx, teamId: number) {
   await requireRole(db, actor, teamId, "own");
   await db.delete(teams).where(eq(teams.id, teamId));
+  await closeStreams(env, [`team:${teamId}`], {});
 }
 
 export async function listMembers({ db, actor }: Ctx, { team: teamId, url, ...q }: MemberListQuery & { team: number; url: string }) {
@@ -183,7 +185,8 @@ export async function updateMember({ db, actor }: Ctx, { team: teamId, user: use
   return serializeMember(target, role, target.createdAt);
 }
 
-export async function removeMember({ db, actor }: Ctx, { team: teamId, user: userId }: { team: number; user: number }) {
+/** Removes a member (or the caller leaves); their open streams of the team's events end at once. */
+export async function removeMember({ db, env, actor }: Ctx, { team: teamId, user: userId }: { team: number; user: number }) {
   // Anyone may leave; removing someone else needs the role that manages the target's role.
   const self = userId === actor.id;
   const m = await requireRole(db, actor, teamId, self ? "read" : "manageMembers");
@@ -201,4 +204,5 @@ export async function removeMember({ db, actor }: Ctx, { team: teamId, user: use
     )
     .returning({ id: memberships.id });
   if (!deleted.length) throw conflict("A team must keep at least one OWNER; hand ownership over first (or a role changed meanwhile: try again).");
+  await closeStreams(env, [`team:${teamId}`], { userId });
 }
