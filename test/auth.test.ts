@@ -1,6 +1,12 @@
 import { env } from "cloudflare:workers";
 import { describe, expect, it } from "vitest";
-import { api, expectError, makeUser } from "./helpers";
+import { api, expectError, makeUser, unchecked } from "./harness";
+
+/** Rate limits use fixed 60 s windows: start a burst well inside one, so it cannot straddle two. */
+async function awayFromWindowEdge() {
+  const intoWindow = Date.now() % 60_000;
+  if (intoWindow > 45_000) await new Promise((r) => setTimeout(r, 60_000 - intoWindow + 100));
+}
 
 describe("auth: happy path", () => {
   it("registers, logs in, reads and updates me", async () => {
@@ -31,15 +37,6 @@ describe("auth: happy path", () => {
     expect(patched.body).toMatchObject({ timezone: "America/New_York", day_start_hour: 4, week_start: "SUN", name: "Ada L." });
   });
 
-  it("stores only a SHA-256 of tokens and a PBKDF2 hash of passwords", async () => {
-    const u = await makeUser();
-    const row = await env.DB.prepare("SELECT password_hash FROM users WHERE id = ?").bind(u.id).first<{ password_hash: string }>();
-    expect(row!.password_hash).toMatch(/^pbkdf2_sha256\$100000\$/);
-    const tokens = await env.DB.prepare("SELECT token_hash FROM api_tokens WHERE user_id = ?").bind(u.id).all<{ token_hash: string }>();
-    expect(tokens.results.map((t) => t.token_hash)).not.toContain(u.token);
-    expect(tokens.results[0]!.token_hash).toMatch(/^[0-9a-f]{64}$/);
-  });
-
   it("creates, lists and revokes named tokens; the value is shown once", async () => {
     const u = await makeUser();
     const created = await api("/api/auth/tokens/", { token: u.token, body: { name: "ci" } });
@@ -47,7 +44,7 @@ describe("auth: happy path", () => {
     expect(created.body.token).toMatch(/^dfk_/);
     const list = await api("/api/auth/tokens", { token: u.token });
     expect(list.status).toBe(200);
-    expect(list.body.results.map((t: any) => t.name).sort()).toEqual(["ci", "default"]);
+    expect(list.body.results.map((t) => t.name).sort()).toEqual(["ci", "default"]);
     expect(list.text).not.toContain(created.body.token);
 
     expect((await api("/api/auth/me/", { token: created.body.token })).status).toBe(200);
@@ -58,6 +55,38 @@ describe("auth: happy path", () => {
     const other = await makeUser();
     expectError(await api(`/api/auth/tokens/${created.body.id}/`, { method: "DELETE", token: other.token }), 404, "NOT_FOUND");
   });
+});
+
+describe("auth: errors", () => {
+  it("duplicate email is 409", async () => {
+    const u = await makeUser();
+    const res = await api("/api/auth/register/", { body: { email: u.email.toUpperCase(), password: "another password" } });
+    expectError(res, 409, "CONFLICT");
+  });
+
+  it("lists every invalid field", async () => {
+    const res = await api("/api/auth/register/", { body: { email: "not-an-email", password: "short", timezone: "Mars/Olympus" } });
+    expectError(res, 400, "VALIDATION_FAILED");
+    expect(res.body.error.details.map((d) => d.path).sort()).toEqual(["email", "password", "timezone"]);
+  });
+
+  it("rejects bad me updates naming the field", async () => {
+    const u = await makeUser();
+    const res = await api("/api/auth/me/", { method: "PATCH", token: u.token, body: unchecked({ day_start_hour: 24, week_start: "TUE" }) });
+    expectError(res, 400, "VALIDATION_FAILED");
+    expect(res.body.error.details.map((d) => d.path).sort()).toEqual(["day_start_hour", "week_start"]);
+  });
+});
+
+describe("auth: security", () => {
+  it("stores only a SHA-256 of tokens and a PBKDF2 hash of passwords", async () => {
+    const u = await makeUser();
+    const row = await env.DB.prepare("SELECT password_hash FROM users WHERE id = ?").bind(u.id).first<{ password_hash: string }>();
+    expect(row!.password_hash).toMatch(/^pbkdf2_sha256\$100000\$/);
+    const tokens = await env.DB.prepare("SELECT token_hash FROM api_tokens WHERE user_id = ?").bind(u.id).all<{ token_hash: string }>();
+    expect(tokens.results.map((t) => t.token_hash)).not.toContain(u.token);
+    expect(tokens.results[0]!.token_hash).toMatch(/^[0-9a-f]{64}$/);
+  });
 
   it("logout revokes the token in use at once", async () => {
     const u = await makeUser();
@@ -65,20 +94,6 @@ describe("auth: happy path", () => {
     const after = await api("/api/auth/me/", { token: u.token });
     expectError(after, 401, "UNAUTHORIZED");
     expect(after.body.error.message).toMatch(/revoked/);
-  });
-});
-
-/** Rate limits use fixed 60 s windows: start a burst well inside one, so it cannot straddle two. */
-async function awayFromWindowEdge() {
-  const intoWindow = Date.now() % 60_000;
-  if (intoWindow > 45_000) await new Promise((r) => setTimeout(r, 60_000 - intoWindow + 100));
-}
-
-describe("auth: errors", () => {
-  it("duplicate email is 409", async () => {
-    const u = await makeUser();
-    const res = await api("/api/auth/register/", { body: { email: u.email.toUpperCase(), password: "another password" } });
-    expectError(res, 409, "CONFLICT");
   });
 
   it("wrong password and unknown email are the same 401", async () => {
@@ -88,19 +103,6 @@ describe("auth: errors", () => {
     const unknown = await api("/api/auth/login/", { body: { email: "nobody@example.com", password: "wrong password!" } });
     expectError(unknown, 401, "UNAUTHORIZED");
     expect(unknown.body.error.message).toBe(wrong.body.error.message);
-  });
-
-  it("lists every invalid field", async () => {
-    const res = await api("/api/auth/register/", { body: { email: "not-an-email", password: "short", timezone: "Mars/Olympus" } });
-    expectError(res, 400, "VALIDATION_FAILED");
-    expect(res.body.error.details.map((d: any) => d.path).sort()).toEqual(["email", "password", "timezone"]);
-  });
-
-  it("rejects bad me updates naming the field", async () => {
-    const u = await makeUser();
-    const res = await api("/api/auth/me/", { method: "PATCH", token: u.token, body: { day_start_hour: 24, week_start: "TUE" } });
-    expectError(res, 400, "VALIDATION_FAILED");
-    expect(res.body.error.details.map((d: any) => d.path).sort()).toEqual(["day_start_hour", "week_start"]);
   });
 
   it("missing, malformed and unknown tokens are 401", async () => {
@@ -156,3 +158,4 @@ describe("auth: errors", () => {
     expect(ok[30]).toBe(429);
   });
 });
+

@@ -1,10 +1,10 @@
 import { env } from "cloudflare:workers";
 import { afterEach, describe, expect, it, vi } from "vitest";
-import { api, expectError, makeUser } from "./helpers";
+import { api, expectError, makeUser, rawRequest, type OpenApiDocument } from "./harness";
 
 afterEach(() => vi.restoreAllMocks());
 
-describe("conventions", () => {
+describe("platform: happy path", () => {
   it("health answers with and without the trailing slash, with a request id", async () => {
     for (const path of ["/api/health", "/api/health/"]) {
       const res = await api(path);
@@ -14,6 +14,20 @@ describe("conventions", () => {
     }
   });
 
+  it("serves an OpenAPI 3.1 document and a docs page", async () => {
+    const served = await api("/api/openapi.json");
+    expect(served.status).toBe(200);
+    const doc = served.body as OpenApiDocument;
+    expect(doc.openapi).toBe("3.1.0");
+    expect(Object.keys(doc.paths)).toEqual(expect.arrayContaining(["/api/auth/register", "/api/health", "/api/auth/tokens/{id}"]));
+    expect(doc.components.schemas.Error).toBeDefined();
+    const docs = await api("/api/docs");
+    expect(docs.status).toBe(200);
+    expect(docs.headers.get("Content-Type")).toMatch(/text\/html/);
+  });
+});
+
+describe("platform: errors", () => {
   it("unknown paths are 404 in the envelope (401 first without a token)", async () => {
     expectError(await api("/api/nope/"), 401, "UNAUTHORIZED");
     const u = await makeUser();
@@ -23,12 +37,12 @@ describe("conventions", () => {
   });
 
   it("malformed JSON is 400", async () => {
-    const res = await api("/api/auth/register/", { method: "POST", raw: "{not json", headers: { "Content-Type": "application/json" } });
+    const res = await rawRequest({ method: "POST", path: "/api/auth/register/", body: "{not json", headers: { "Content-Type": "application/json" } });
     expectError(res, 400, "INVALID_JSON");
   });
 
   it("a non-JSON body is 415", async () => {
-    const res = await api("/api/auth/register/", { method: "POST", raw: "email=a", headers: { "Content-Type": "application/x-www-form-urlencoded" } });
+    const res = await rawRequest({ method: "POST", path: "/api/auth/register/", body: "email=a", headers: { "Content-Type": "application/x-www-form-urlencoded" } });
     expectError(res, 415, "UNSUPPORTED_MEDIA_TYPE");
   });
 
@@ -41,20 +55,9 @@ describe("conventions", () => {
     const after = await env.DB.prepare("SELECT count(*) AS n FROM users").first<{ n: number }>();
     expect(after!.n).toBe(before!.n);
   });
-
-  it("serves an OpenAPI 3.1 document and a docs page", async () => {
-    const doc = await api("/api/openapi.json");
-    expect(doc.status).toBe(200);
-    expect(doc.body.openapi).toBe("3.1.0");
-    expect(Object.keys(doc.body.paths)).toEqual(expect.arrayContaining(["/api/auth/register", "/api/health", "/api/auth/tokens/{id}"]));
-    expect(doc.body.components.schemas.Error).toBeDefined();
-    const docs = await api("/api/docs");
-    expect(docs.status).toBe(200);
-    expect(docs.headers.get("Content-Type")).toMatch(/text\/html/);
-  });
 });
 
-describe("request log", () => {
+describe("request logs: happy path", () => {
   it("writes one data point per request with the design's fields and no secrets", async () => {
     const u = await makeUser();
     const spy = vi.spyOn(env.REQUEST_LOG, "writeDataPoint");
@@ -67,29 +70,6 @@ describe("request log", () => {
     expect(point.doubles![0]).toBe(200);
     expect(point.doubles![1]).toBeGreaterThanOrEqual(0);
     expect(JSON.stringify(point)).not.toContain(u.token);
-  });
-
-  it("logs anonymous failures as anon with the status", async () => {
-    const spy = vi.spyOn(env.REQUEST_LOG, "writeDataPoint");
-    const logSpy = vi.spyOn(console, "log");
-    await api("/api/auth/me/", { token: "dfk_secret_value" });
-    const point = spy.mock.calls[0]![0]!;
-    expect(point.indexes).toEqual(["anon"]);
-    expect(point.doubles![0]).toBe(401);
-    expect(point.blobs![3]).toBe("4xx");
-    const lines = logSpy.mock.calls.map((c) => String(c[0]));
-    expect(lines.some((l) => l.includes('"status":401'))).toBe(true);
-    expect(lines.join("\n")).not.toContain("dfk_secret_value");
-    expect(JSON.stringify(spy.mock.calls)).not.toContain("dfk_secret_value");
-  });
-});
-
-describe("GET /api/request-logs/", () => {
-  it("is 503 with a clear message when the secrets are not set", async () => {
-    const u = await makeUser();
-    const res = await api("/api/request-logs/", { token: u.token });
-    expectError(res, 503, "SERVICE_UNAVAILABLE");
-    expect(res.body.error.message).toMatch(/CF_ACCOUNT_ID/);
   });
 
   it("queries the SQL API for the caller's rows only", async () => {
@@ -125,7 +105,32 @@ describe("GET /api/request-logs/", () => {
   });
 });
 
-describe("Server-Timing", () => {
+describe("request logs: errors", () => {
+  it("is 503 with a clear message when the secrets are not set", async () => {
+    const u = await makeUser();
+    const res = await api("/api/request-logs/", { token: u.token });
+    expectError(res, 503, "SERVICE_UNAVAILABLE");
+    expect(res.body.error.message).toMatch(/CF_ACCOUNT_ID/);
+  });
+});
+
+describe("request logs: security", () => {
+  it("logs anonymous failures as anon with the status", async () => {
+    const spy = vi.spyOn(env.REQUEST_LOG, "writeDataPoint");
+    const logSpy = vi.spyOn(console, "log");
+    await api("/api/auth/me/", { token: "dfk_secret_value" });
+    const point = spy.mock.calls[0]![0]!;
+    expect(point.indexes).toEqual(["anon"]);
+    expect(point.doubles![0]).toBe(401);
+    expect(point.blobs![3]).toBe("4xx");
+    const lines = logSpy.mock.calls.map((c) => String(c[0]));
+    expect(lines.some((l) => l.includes('"status":401'))).toBe(true);
+    expect(lines.join("\n")).not.toContain("dfk_secret_value");
+    expect(JSON.stringify(spy.mock.calls)).not.toContain("dfk_secret_value");
+  });
+});
+
+describe("platform: Server-Timing", () => {
   const metric = (header: string | null, name: string) => Number(new RegExp(`${name};desc="(\\d+)"`).exec(header ?? "")?.[1]);
 
   it("reports D1 round trips and rows read, and feeds the request log", async () => {

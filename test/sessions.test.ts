@@ -1,27 +1,18 @@
 import { env } from "cloudflare:workers";
 import { describe, expect, it } from "vitest";
-import { api, expectError, makeUser, walk, type TestUser } from "./helpers";
+import { api, createTeam, errorOf, expectError, insertTask as insertTaskRow, makeUser, openSession, unchecked, walk, type Schemas, type TestUser } from "./harness";
 
 const iso = (ms: number) => new Date(ms).toISOString();
 const hoursAgo = (h: number) => iso(Date.now() - h * 3600_000);
 
-async function insertTask(user: TestUser, opts: { team?: number; title?: string } = {}) {
-  const row = await env.DB.prepare("INSERT INTO tasks (team_id, title, created_by) VALUES (?, ?, ?) RETURNING id")
-    .bind(opts.team ?? null, opts.title ?? "a task", user.id)
-    .first<{ id: number }>();
-  return row!.id;
-}
+const insertTask = (user: TestUser, opts: { team?: number; title?: string } = {}) =>
+  insertTaskRow({ created_by: user.id, team_id: opts.team ?? null, title: opts.title ?? "a task" });
+const deepWork = (user: TestUser, body: Schemas["CreateSessionRequest"] = {}) => openSession(user.token, { title: "Deep work", ...body });
 
-async function openSession(user: TestUser, body: Record<string, unknown> = {}) {
-  const res = await api("/api/sessions/", { token: user.token, body: { title: "Deep work", ...body } });
-  expect(res.status).toBe(201);
-  return res.body;
-}
-
-describe("sessions: lifecycle", () => {
+describe("sessions: happy path", () => {
   it("create, retrieve, pause, resume, close; focus minutes exclude pauses", async () => {
     const u = await makeUser();
-    const s = await openSession(u, { started_at: hoursAgo(3) });
+    const s = await deepWork(u, { started_at: hoursAgo(3) });
     expect(s).toMatchObject({ status: "OPEN", switch_count: 0, total_focus_minutes: 0, tasks: [], user: u.id, team: null });
     const start = Date.parse(s.started_at);
     const p = await api(`/api/sessions/${s.id}/pause/`, { token: u.token, body: { at: iso(start + 60 * 60_000) } });
@@ -38,7 +29,7 @@ describe("sessions: lifecycle", () => {
 
   it("closing a paused session ends its pause at ended_at", async () => {
     const u = await makeUser();
-    const s = await openSession(u, { started_at: hoursAgo(2) });
+    const s = await deepWork(u, { started_at: hoursAgo(2) });
     const start = Date.parse(s.started_at);
     await api(`/api/sessions/${s.id}/pause/`, { token: u.token, body: { at: iso(start + 30 * 60_000) } });
     const c = await api(`/api/sessions/${s.id}/close/`, { token: u.token, body: { ended_at: iso(start + 100 * 60_000) } });
@@ -47,15 +38,25 @@ describe("sessions: lifecycle", () => {
 
   it("actions work without a body", async () => {
     const u = await makeUser();
-    const s = await openSession(u);
+    const s = await deepWork(u);
     expect((await api(`/api/sessions/${s.id}/pause/`, { method: "POST", token: u.token })).status).toBe(200);
     expect((await api(`/api/sessions/${s.id}/resume`, { method: "POST", token: u.token })).status).toBe(200);
     expect((await api(`/api/sessions/${s.id}/close/`, { method: "POST", token: u.token })).body.status).toBe("DONE");
   });
 
+  it("concurrent closes: exactly one wins", async () => {
+    const u = await makeUser();
+    const s = await deepWork(u);
+    const results = await Promise.all(Array.from({ length: 10 }, () => api(`/api/sessions/${s.id}/close/`, { method: "POST", token: u.token })));
+    expect(results.filter((r) => r.status === 200)).toHaveLength(1);
+    expect(results.filter((r) => r.status === 409)).toHaveLength(9);
+  });
+});
+
+describe("sessions: errors", () => {
   it("every other transition is 409", async () => {
     const u = await makeUser();
-    const s = await openSession(u);
+    const s = await deepWork(u);
     expectError(await api(`/api/sessions/${s.id}/resume/`, { method: "POST", token: u.token }), 409, "CONFLICT");
     await api(`/api/sessions/${s.id}/pause/`, { method: "POST", token: u.token });
     expectError(await api(`/api/sessions/${s.id}/pause/`, { method: "POST", token: u.token }), 409, "CONFLICT");
@@ -65,23 +66,15 @@ describe("sessions: lifecycle", () => {
     }
   });
 
-  it("concurrent closes: exactly one wins", async () => {
-    const u = await makeUser();
-    const s = await openSession(u);
-    const results = await Promise.all(Array.from({ length: 10 }, () => api(`/api/sessions/${s.id}/close/`, { method: "POST", token: u.token })));
-    expect(results.filter((r) => r.status === 200)).toHaveLength(1);
-    expect(results.filter((r) => r.status === 409)).toHaveLength(9);
-  });
-
   it("rejects started_at in the future and ended_at before started_at", async () => {
     const u = await makeUser();
     const bad = await api("/api/sessions/", { token: u.token, body: { started_at: iso(Date.now() + 3600_000) } });
     expectError(bad, 400, "VALIDATION_FAILED");
-    expect(bad.body.error.details[0].path).toBe("started_at");
-    const s = await openSession(u, { started_at: hoursAgo(1) });
+    expect(bad.body.error.details[0]!.path).toBe("started_at");
+    const s = await deepWork(u, { started_at: hoursAgo(1) });
     const early = await api(`/api/sessions/${s.id}/close/`, { token: u.token, body: { ended_at: hoursAgo(2) } });
     expectError(early, 400, "VALIDATION_FAILED");
-    expect(early.body.error.details[0].path).toBe("ended_at");
+    expect(early.body.error.details[0]!.path).toBe("ended_at");
     const future = await api(`/api/sessions/${s.id}/close/`, { token: u.token, body: { ended_at: iso(Date.now() + 3600_000) } });
     expectError(future, 400, "VALIDATION_FAILED");
     expect((await api(`/api/sessions/${s.id}`, { token: u.token })).body.status).toBe("OPEN");
@@ -92,7 +85,7 @@ describe("sessions: attached tasks", () => {
   it("attach_task with role MAIN shows in the detail; twice is 409; invisible task 404; out of scope 400", async () => {
     const u = await makeUser();
     const other = await makeUser();
-    const s = await openSession(u);
+    const s = await deepWork(u);
     const task = await insertTask(u, { title: "Fix login" });
     const res = await api(`/api/sessions/${s.id}/attach_task/`, { token: u.token, body: { task_id: task, role: "MAIN" } });
     expect(res.status).toBe(201);
@@ -102,11 +95,11 @@ describe("sessions: attached tasks", () => {
     expectError(await api(`/api/sessions/${s.id}/attach_task/`, { token: u.token, body: { task_id: foreign } }), 404, "NOT_FOUND");
     expectError(await api(`/api/sessions/${s.id}/attach_task/`, { token: u.token, body: { task_id: 99999999 } }), 404, "NOT_FOUND");
     // A team task the caller can see, but the session is personal: not in its scope.
-    const team = (await api("/api/teams/", { token: u.token, body: { name: "T" } })).body;
+    const team = await createTeam(u, { name: "T" });
     const teamTask = await insertTask(u, { team: team.id });
     const scope = await api(`/api/sessions/${s.id}/attach_task/`, { token: u.token, body: { task_id: teamTask } });
     expectError(scope, 400, "VALIDATION_FAILED");
-    expect(scope.body.error.details[0].path).toBe("task_id");
+    expect(scope.body.error.details[0]!.path).toBe("task_id");
     expect((await api(`/api/sessions/${s.id}`, { token: u.token })).body.tasks).toHaveLength(1);
   });
 });
@@ -115,48 +108,48 @@ describe("sessions: list, filters, ordering", () => {
   it("filters status, search and date range in the caller's time zone; orders by -switch_count", async () => {
     const u = await makeUser({ timezone: "America/New_York" });
     // 2025-01-01 02:00 UTC is still Dec 31 in New York.
-    const a = await openSession(u, { title: "late night", started_at: "2025-01-01T02:00:00.000Z" });
-    const b = await openSession(u, { title: "new year login bug", started_at: "2025-01-01T15:00:00.000Z" });
-    const c = await openSession(u, { title: "later", started_at: "2025-01-03T15:00:00.000Z" });
+    const a = await deepWork(u, { title: "late night", started_at: "2025-01-01T02:00:00.000Z" });
+    const b = await deepWork(u, { title: "new year login bug", started_at: "2025-01-01T15:00:00.000Z" });
+    const c = await deepWork(u, { title: "later", started_at: "2025-01-03T15:00:00.000Z" });
     await api(`/api/sessions/${c.id}/close/`, { method: "POST", token: u.token });
     for (let i = 0; i < 3; i++) await api("/api/context-switches/", { token: u.token, body: { dev_session: b.id, happened_at: "2025-01-01T16:00:00.000Z" } });
     await api("/api/context-switches/", { token: u.token, body: { dev_session: a.id, happened_at: "2025-01-01T03:00:00.000Z" } });
 
-    const ids = async (q: string) => (await api(`/api/sessions/${q}`, { token: u.token })).body.results.map((s: any) => s.id);
-    expect(await ids("?status=OPEN")).toEqual([b.id, a.id]);
-    expect(await ids("?status=DONE")).toEqual([c.id]);
-    expect(await ids("?date_from=2025-01-01")).toEqual([c.id, b.id]);
-    expect(await ids("?date_from=2025-01-01&date_to=2025-01-01")).toEqual([b.id]);
-    expect(await ids("?date_to=2024-12-31")).toEqual([a.id]);
-    expect(await ids("?search=LOGIN")).toEqual([b.id]);
-    expect(await ids("?ordering=-switch_count")).toEqual([b.id, a.id, c.id]);
-    expect(await ids("?ordering=started_at")).toEqual([a.id, b.id, c.id]);
+    const ids = async (q: string) => (await api(`/api/sessions/?${q}`, { token: u.token })).body.results.map((s) => s.id);
+    expect(await ids("status=OPEN")).toEqual([b.id, a.id]);
+    expect(await ids("status=DONE")).toEqual([c.id]);
+    expect(await ids("date_from=2025-01-01")).toEqual([c.id, b.id]);
+    expect(await ids("date_from=2025-01-01&date_to=2025-01-01")).toEqual([b.id]);
+    expect(await ids("date_to=2024-12-31")).toEqual([a.id]);
+    expect(await ids("search=LOGIN")).toEqual([b.id]);
+    expect(await ids("ordering=-switch_count")).toEqual([b.id, a.id, c.id]);
+    expect(await ids("ordering=started_at")).toEqual([a.id, b.id, c.id]);
     const bad = await api("/api/sessions/?ordering=password&status=NOPE", { token: u.token });
     expectError(bad, 400, "VALIDATION_FAILED");
-    expect(bad.body.error.details.map((d: any) => d.path).sort()).toEqual(["ordering", "status"]);
+    expect(bad.body.error.details.map((d) => d.path).sort()).toEqual(["ordering", "status"]);
   });
 
   it("pages walk every session exactly once, with ties on the ordered field", async () => {
     const u = await makeUser();
-    for (let i = 0; i < 7; i++) await openSession(u, { started_at: "2025-02-01T10:00:00.000Z" });
+    for (let i = 0; i < 7; i++) await deepWork(u, { started_at: "2025-02-01T10:00:00.000Z" });
     for (const ordering of ["-started_at", "started_at", "switch_count", "-ended_at", "total_focus_minutes"]) {
       const { rows, pages } = await walk(`/api/sessions/?page_size=2&ordering=${ordering}`, u.token);
       expect(rows).toHaveLength(7);
-      expect(new Set(rows.map((r: any) => r.id)).size).toBe(7);
+      expect(new Set(rows.map((r) => r.id)).size).toBe(7);
       expect(pages).toBe(4);
     }
   });
 });
 
-describe("sessions: visibility", () => {
+describe("sessions: security", () => {
   it("another user's session is 404 everywhere; team ADMIN lists members' sessions with ?team=, MEMBER only their own", async () => {
     const owner = await makeUser();
     const member = await makeUser();
     const outsider = await makeUser();
-    const team = (await api("/api/teams/", { token: owner.token, body: { name: "Vis" } })).body;
+    const team = await createTeam(owner, { name: "Vis" });
     await api(`/api/teams/${team.id}/members/`, { token: owner.token, body: { email: member.email, role: "MEMBER" } });
-    const ms = await openSession(member, { team: team.id });
-    const os = await openSession(owner, { team: team.id });
+    const ms = await deepWork(member, { team: team.id });
+    const os = await deepWork(owner, { team: team.id });
 
     for (const [method, path] of [["GET", ""], ["PATCH", ""], ["DELETE", ""], ["POST", "pause/"], ["POST", "close/"]] as const) {
       const res = await api(`/api/sessions/${ms.id}/${path}`, { method, token: outsider.token, body: method === "PATCH" ? { title: "x" } : undefined });
@@ -164,28 +157,28 @@ describe("sessions: visibility", () => {
     }
     expectError(await api(`/api/sessions/?team=${team.id}`, { token: outsider.token }), 404, "NOT_FOUND");
     const asOwner = await api(`/api/sessions/?team=${team.id}`, { token: owner.token });
-    expect(asOwner.body.results.map((s: any) => s.id).sort()).toEqual([ms.id, os.id].sort());
+    expect(asOwner.body.results.map((s) => s.id).sort()).toEqual([ms.id, os.id].sort());
     const asMember = await api(`/api/sessions/?team=${team.id}`, { token: member.token });
-    expect(asMember.body.results.map((s: any) => s.id)).toEqual([ms.id]);
+    expect(asMember.body.results.map((s) => s.id)).toEqual([ms.id]);
     expect((await api(`/api/sessions/${ms.id}`, { token: owner.token })).status).toBe(200);
     // The admin may read but not act on a member's session.
     expectError(await api(`/api/sessions/${ms.id}/close/`, { method: "POST", token: owner.token }), 404, "NOT_FOUND");
-    expect((await api("/api/sessions/", { token: owner.token })).body.results.map((s: any) => s.id)).toEqual([os.id]);
+    expect((await api("/api/sessions/", { token: owner.token })).body.results.map((s) => s.id)).toEqual([os.id]);
   });
 
   it("a VIEWER cannot open a session in the team", async () => {
     const owner = await makeUser();
     const viewer = await makeUser();
-    const team = (await api("/api/teams/", { token: owner.token, body: { name: "V" } })).body;
+    const team = await createTeam(owner, { name: "V" });
     await api(`/api/teams/${team.id}/members/`, { token: owner.token, body: { email: viewer.email, role: "VIEWER" } });
     expectError(await api("/api/sessions/", { token: viewer.token, body: { team: team.id } }), 403, "FORBIDDEN");
   });
 });
 
-describe("context switches", () => {
+describe("context switches: happy path", () => {
   it("counts switches exactly under 50 concurrent creations and deletions", async () => {
     const u = await makeUser();
-    const s = await openSession(u, { started_at: hoursAgo(1) });
+    const s = await deepWork(u, { started_at: hoursAgo(1) });
     const created = await Promise.all(
       Array.from({ length: 50 }, (_, i) => api("/api/context-switches/", { token: u.token, body: { dev_session: s.id, reason: i % 2 ? "INTERRUPT" : "MEETING" } })),
     );
@@ -203,7 +196,7 @@ describe("context switches", () => {
   it("sets last_switch_at and validates tasks in scope", async () => {
     const u = await makeUser();
     const other = await makeUser();
-    const s = await openSession(u, { started_at: hoursAgo(2) });
+    const s = await deepWork(u, { started_at: hoursAgo(2) });
     const t1 = await insertTask(u);
     const t2 = await insertTask(u);
     const at = hoursAgo(1);
@@ -217,19 +210,22 @@ describe("context switches", () => {
     expectError(await api("/api/context-switches/", { token: u.token, body: { dev_session: s.id, to_task: foreignTask } }), 404, "NOT_FOUND");
     const before = await api("/api/context-switches/", { token: u.token, body: { dev_session: s.id, happened_at: hoursAgo(3) } });
     expectError(before, 400, "VALIDATION_FAILED");
-    expect(before.body.error.details[0].path).toBe("happened_at");
-    const badReason = await api("/api/context-switches/", { token: u.token, body: { dev_session: s.id, reason: "BORED" } });
-    expect(badReason.body.error.details[0].path).toBe("reason");
+    expect(before.body.error.details[0]!.path).toBe("happened_at");
+    const badReason = await api("/api/context-switches/", { token: u.token, body: unchecked({ dev_session: s.id, reason: "BORED" }) });
+    expect(errorOf(badReason).details[0]!.path).toBe("reason");
     expect((await api(`/api/sessions/${s.id}`, { token: u.token })).body.switch_count).toBe(1);
   });
+});
 
+describe("context switches: errors", () => {
   it("a DONE session takes no switch (409); a foreign session is 404", async () => {
     const u = await makeUser();
     const other = await makeUser();
-    const s = await openSession(u);
+    const s = await deepWork(u);
     expectError(await api("/api/context-switches/", { token: other.token, body: { dev_session: s.id } }), 404, "NOT_FOUND");
     await api(`/api/sessions/${s.id}/close/`, { method: "POST", token: u.token });
     expectError(await api("/api/context-switches/", { token: u.token, body: { dev_session: s.id } }), 409, "CONFLICT");
     expect((await api(`/api/sessions/${s.id}`, { token: u.token })).body.switch_count).toBe(0);
   });
 });
+

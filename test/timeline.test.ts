@@ -1,23 +1,20 @@
 import { env } from "cloudflare:workers";
 import { describe, expect, it } from "vitest";
-import { api, expectError, makeUser, type ApiResponse, type TestUser } from "./helpers";
+import { api, expectError, makeUser, openapiDocument, openSession, rawRequest, type ApiResponse, type RequestBody, type TestUser } from "./harness";
 
 const MINUTE = 60_000;
 const iso = (ms: number) => new Date(ms).toISOString();
 const T = Date.parse("2026-11-20T09:00:00.000Z");
 const at = (minutes: number) => iso(T + minutes * MINUTE);
 
-async function session(u: TestUser, startMinutes = 0) {
-  const s = await api("/api/sessions/", { token: u.token, body: { title: "timeline", started_at: at(startMinutes) } });
-  expect(s.status).toBe(201);
-  return s.body.id as number;
-}
-const post = (u: TestUser, path: string, body?: unknown) => api(path, { method: "POST", token: u.token, body });
+const session = async (u: TestUser, startMinutes = 0) => (await openSession(u.token, { title: "timeline", started_at: at(startMinutes) })).id;
+/** A POST of a session action or a switch; the bodies here are valid, their times the point. */
+const post = <P extends string>(u: TestUser, path: P, body?: RequestBody<P, "POST">) => api(path, { method: "POST", token: u.token, body });
 const detail = async (u: TestUser, id: number) => (await api(`/api/sessions/${id}/`, { token: u.token })).body;
 const pauseRows = async (id: number) =>
   (await env.DB.prepare("SELECT paused_at, resumed_at FROM session_pauses WHERE session_id = ? ORDER BY id").bind(id).all()).results;
 
-function expectField(res: ApiResponse, field: string) {
+function expectField(res: ApiResponse<unknown>, field: string) {
   expectError(res, 400, "VALIDATION_FAILED");
   expect(res.body.error.details).toEqual([{ path: field, message: expect.stringMatching(/^Must not be before/) }]);
 }
@@ -43,11 +40,12 @@ describe("timeline: happy path", () => {
     expect((await post(u, "/api/context-switches/", { dev_session: s.body.id, happened_at: ahead })).status).toBe(201);
     const closed = await post(u, `/api/sessions/${s.body.id}/close/`);
     expect(closed.status).toBe(200);
-    expect(closed.body.ended_at >= ahead).toBe(true);
+    expect(closed.body.ended_at! >= ahead).toBe(true);
   });
 });
 
-describe("timeline: errors (a 400 naming the field, and nothing written)", () => {
+/** Each error is a 400 naming the field, and nothing is written. */
+describe("timeline: errors", () => {
   it("close before the last switch", async () => {
     const u = await makeUser();
     const id = await session(u);
@@ -133,18 +131,22 @@ describe("timeline: sessions stored out of order before the rule (migration 0003
   });
 });
 
-describe("request bodies are stored as sent, or not at all", () => {
+/** Request bodies are stored as sent, or not at all. */
+describe("platform: errors", () => {
   const loneSurrogateBytes = (json: string) => {
     // The UTF-8-style bytes of U+D800 (ED A0 80): not UTF-8, which has no surrogates.
     const [head, tail] = json.split("@") as [string, string];
     return new Uint8Array([...new TextEncoder().encode(head), 0xed, 0xa0, 0x80, ...new TextEncoder().encode(tail)]);
   };
+  /** Bytes sent as a JSON body, as no client would build them. */
+  const rawJson = (path: string, u: TestUser, body: BodyInit, method = "POST") =>
+    rawRequest({ method, path, body, headers: { Authorization: `Bearer ${u.token}`, "Content-Type": "application/json" } });
   const taskCount = async () => (await env.DB.prepare("SELECT count(*) AS n FROM tasks").first<{ n: number }>())!.n;
 
   it("a title with bytes that are not UTF-8 is a 400 INVALID_JSON and no task", async () => {
     const u = await makeUser();
     const before = await taskCount();
-    const res = await api("/api/tasks/", { token: u.token, raw: loneSurrogateBytes('{"title":"bad @ title"}'), headers: { "Content-Type": "application/json" } });
+    const res = await rawJson("/api/tasks/", u, loneSurrogateBytes('{"title":"bad @ title"}'));
     expectError(res, 400, "INVALID_JSON");
     expect(res.body.error.details).toEqual([{ path: "body", message: "The body is not valid UTF-8." }]);
     expect(await taskCount()).toBe(before);
@@ -152,19 +154,19 @@ describe("request bodies are stored as sent, or not at all", () => {
 
   it("an escaped lone surrogate is refused; an escaped pair and plain non-ASCII text are stored as sent", async () => {
     const u = await makeUser();
-    const lone = await api("/api/tasks/", { token: u.token, raw: '{"title":"half \\ud83d of a smile"}', headers: { "Content-Type": "application/json" } });
+    const lone = await rawJson("/api/tasks/", u, '{"title":"half \\ud83d of a smile"}');
     expectError(lone, 400, "INVALID_JSON");
-    const key = await api("/api/tasks/", { token: u.token, raw: '{"title":"ok","\\udc00":1}', headers: { "Content-Type": "application/json" } });
+    const key = await rawJson("/api/tasks/", u, '{"title":"ok","\\udc00":1}');
     expectError(key, 400, "INVALID_JSON");
-    const pair = await api("/api/tasks/", { token: u.token, raw: '{"title":"a \\ud83d\\ude00 and é, 漢字 and a literal \\\\ud800"}', headers: { "Content-Type": "application/json" } });
+    const pair = await rawJson("/api/tasks/", u, '{"title":"a \\ud83d\\ude00 and é, 漢字 and a literal \\\\ud800"}');
     expect(pair.status).toBe(201);
     expect(pair.body.title).toBe("a 😀 and é, 漢字 and a literal \\ud800");
-    expect((await api(`/api/tasks/${pair.body.id}/`, { token: u.token })).body.title).toBe(pair.body.title);
+    expect((await api(`/api/tasks/${pair.body.id as number}/`, { token: u.token })).body.title).toBe(pair.body.title);
   });
 
   it("every operation with a JSON body refuses a body that is not UTF-8, before writing anything", async () => {
     const u = await makeUser();
-    const doc = (await api("/api/openapi.json")).body as { paths: Record<string, Record<string, { requestBody?: unknown }>> };
+    const doc = await openapiDocument();
     const ops = Object.entries(doc.paths).flatMap(([path, methods]) =>
       Object.entries(methods)
         .filter(([m, op]) => ["post", "put", "patch"].includes(m) && op.requestBody)
@@ -175,7 +177,7 @@ describe("request bodies are stored as sent, or not at all", () => {
       (await env.DB.prepare("SELECT (SELECT count(*) FROM tasks) + (SELECT count(*) FROM dev_sessions) + (SELECT count(*) FROM teams) + (SELECT count(*) FROM users) + (SELECT count(*) FROM api_tokens) AS n").first<{ n: number }>())!.n;
     const before = await counts();
     for (const op of ops) {
-      const res = await api(op.path, { method: op.method, token: u.token, raw: loneSurrogateBytes('{"title":"@","name":"@","email":"@"}'), headers: { "Content-Type": "application/json" } });
+      const res = await rawJson(op.path, u, loneSurrogateBytes('{"title":"@","name":"@","email":"@"}'), op.method);
       expect(`${op.method} ${op.path} → ${res.status} ${res.body?.error?.code}`).toBe(`${op.method} ${op.path} → 400 INVALID_JSON`);
     }
     expect(await counts()).toBe(before);
