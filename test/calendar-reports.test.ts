@@ -2,10 +2,9 @@ import fc from "fast-check";
 import { describe, expect, it } from "vitest";
 import { addDays, weekStartDay } from "../src/platform/time";
 import { modelDayOf, modelDayStart, transitions2026, wall, ZONES } from "./calendar-model";
-import { api, makeUser, type TestUser } from "./helpers";
+import { api, closedSession as closeAt, makeUser, type Schemas, type TestUser } from "./harness";
 
 const MINUTE = 60_000;
-const iso = (ms: number) => new Date(ms).toISOString();
 
 interface Prefs {
   zone: string;
@@ -20,17 +19,9 @@ async function userWith(p: Prefs): Promise<TestUser> {
   return u;
 }
 
-async function closedSession(u: TestUser, start: number, minutes: number, switches: { after: number; reason: string }[]) {
-  const s = await api("/api/sessions/", { token: u.token, body: { title: "s", started_at: iso(start) } });
-  expect(s.status).toBe(201);
-  for (const sw of switches) {
-    const r = await api("/api/context-switches/", { token: u.token, body: { dev_session: s.body.id, happened_at: iso(start + sw.after * MINUTE), reason: sw.reason } });
-    expect(r.status).toBe(201);
-  }
-  const c = await api(`/api/sessions/${s.body.id}/close/`, { token: u.token, body: { ended_at: iso(start + minutes * MINUTE) } });
-  expect(c.status).toBe(200);
-  return { id: s.body.id as number, start };
-}
+/** A closed session (every step asserted); its id and start, for the model. */
+const closedSession = async (u: TestUser, start: number, minutes: number, switches: { after: number; reason: Schemas["ContextSwitch"]["reason"] }[]) =>
+  ({ id: (await closeAt(u, start, minutes, switches)).id, start });
 
 const daily = async (u: TestUser, date: string) => {
   const r = await api("/api/reports/daily/", { token: u.token, body: { date } });
@@ -51,7 +42,7 @@ const weekly = async (u: TestUser, weekOf: string) => {
 const listed = async (u: TestUser, date: string) => {
   const r = await api(`/api/sessions/?date_from=${date}&date_to=${date}&page_size=200`, { token: u.token });
   expect(r.status).toBe(200);
-  return (r.body.results as { id: number }[]).map((s) => s.id).sort((a, b) => a - b);
+  return r.body.results.map((s) => s.id).sort((a, b) => a - b);
 };
 const ids = (rows: { id: number }[]) => rows.map((s) => s.id).sort((a, b) => a - b);
 
@@ -77,7 +68,7 @@ const scenario = fc.record({
   ),
 });
 
-describe("reports, weekly days and list filters cut days alike (property, over HTTP)", () => {
+describe("reports: weekly days and list filters cut days alike (property, over HTTP)", () => {
   it("for any stored sessions: daily(D) = weekly days[D] = sessions listed for D = the model's day; weeks add up and chain", async () => {
     await fc.assert(
       fc.asyncProperty(scenario, async (sc) => {
@@ -144,11 +135,11 @@ describe("reports, weekly days and list filters cut days alike (property, over H
   });
 });
 
-describe("insights at their thresholds on DST days (real minutes, not wall-clock ones)", () => {
+describe("insights: at their thresholds on DST days (real minutes, not wall-clock ones)", () => {
   const codes = async (u: TestUser, date: string) => {
     const r = await api("/api/reports/daily/", { token: u.token, body: { date } });
     expect(r.status).toBe(201);
-    return { codes: (r.body.insights as { code: string }[]).map((i) => i.code).sort(), totals: r.body.payload.totals };
+    return { codes: r.body.insights.map((i) => i.code).sort(), totals: r.body.payload.totals as Record<string, number> };
   };
   const ny = { zone: "America/New_York", hour: 0, weekStart: "MON" as const };
 

@@ -6,7 +6,7 @@
  *   users     makeUser() through the API · fastUser()/fastUsers() straight into D1 · issueToken()
  *   teams     ROLES · teamWithRoles() · createTeam() · addMember() · newMember() · insertMemberships()
  *   roles     roleMatrix(): DESIGN.md's role table as tests, written once
- *   objects   createTask() · openSession() · createResource(), through the API
+ *   objects   createTask() · openSession() · closedSession() · createResource(), through the API
  *   SSE       parseSseBlock() · openStream(), the one event-stream reader
  *   queues    worker.queue()/scheduled() through the runtime · message() · deliver()
  *   D1 rows   countRows() · seedTasks() · insertSession() · insertReport() · fingerprint() · changedTables()
@@ -23,6 +23,7 @@ import type { FetchResponse, RequestBodyOption } from "openapi-fetch";
 import { expect, it } from "vitest";
 import { createApiClient, type ApiClient, type ErrorCode, type ErrorEnvelope, type paths, type Schemas } from "../client/index.ts";
 import { hashPassword, newToken } from "../src/platform/crypto";
+import type { QUEUES } from "../src/platform/queue-messages";
 
 export type { ErrorEnvelope, Schemas };
 
@@ -403,6 +404,25 @@ export const createTask = (token: string, body: Schemas["CreateTaskRequest"]) =>
 /** A dev session opened through the API (201 asserted); the session. */
 export const openSession = (token: string, body: Schemas["CreateSessionRequest"] = {}) => ok(api("/api/sessions/", { token, body }), "session create");
 
+/**
+ * A session opened at `start` (ms), with switches `after` minutes in, closed `minutes` after the start,
+ * every step asserted; the closed session.
+ */
+export async function closedSession(
+  user: TestUser,
+  start: number,
+  minutes: number,
+  switches: { after: number; reason?: Schemas["ContextSwitch"]["reason"] }[] = [],
+  more: Omit<Schemas["CreateSessionRequest"], "started_at"> = {},
+) {
+  const iso = (ms: number) => new Date(ms).toISOString();
+  const s = await openSession(user.token, { title: "s", ...more, started_at: iso(start) });
+  for (const sw of switches) {
+    await ok(api("/api/context-switches/", { token: user.token, body: { dev_session: s.id, happened_at: iso(start + sw.after * 60_000), reason: sw.reason } }), "switch");
+  }
+  return ok(api(`/api/sessions/${s.id}/close/`, { token: user.token, body: { ended_at: iso(start + minutes * 60_000) } }), "close");
+}
+
 /** A resource link through the API (201 asserted); the link. */
 export const createResource = (token: string, body: Schemas["CreateResourceRequest"]) => ok(api("/api/resources/", { token, body }), "resource create");
 
@@ -537,9 +557,11 @@ export interface TestMessage {
   body: unknown;
 }
 
+export type QueueName = (typeof QUEUES)[keyof typeof QUEUES];
+
 /** The Worker's queue() and scheduled() handlers, run through the runtime (retry delays are reported). */
 export const worker = exports.default as unknown as {
-  queue(queue: string, messages: TestMessage[]): Promise<QueueRunResult>;
+  queue(queue: QueueName, messages: TestMessage[]): Promise<QueueRunResult>;
   scheduled(opts: { scheduledTime?: Date; cron?: string }): Promise<unknown>;
 };
 
@@ -547,7 +569,7 @@ export const worker = exports.default as unknown as {
 export const message = (body: unknown, attempts = 1, id: string = crypto.randomUUID()): TestMessage => ({ id, timestamp: new Date(), attempts, body });
 
 /** Delivers bodies to a queue's consumer through the runtime; returns the message ids and what the consumer did. */
-export async function deliver(queue: string, bodies: unknown[], attempts = 1): Promise<{ ids: string[]; result: QueueRunResult }> {
+export async function deliver(queue: QueueName, bodies: unknown[], attempts = 1): Promise<{ ids: string[]; result: QueueRunResult }> {
   const messages = bodies.map((body) => message(body, attempts));
   const result = await worker.queue(queue, messages);
   return { ids: messages.map((m) => m.id), result };

@@ -15,7 +15,7 @@ import { readableSessionQuery } from "../src/modules/sessions/visibility";
 import { switchListQuery, switchQuery } from "../src/modules/switches/service";
 import { tokenQuery } from "../src/platform/auth";
 import { sha256Hex } from "../src/platform/crypto";
-import { api, makeUser, type TestUser } from "./helpers";
+import { api, makeUser, type TestUser } from "./harness";
 
 type Query = { toSQL(): { sql: string; params: unknown[] } };
 
@@ -249,7 +249,7 @@ describe("round trips: authenticated reads wait for at most two", () => {
     const u = await makeUser();
     const tokens = await api("/api/auth/tokens/", { token: u.token, body: { name: "second" } });
     expect(tokens.status).toBe(201);
-    const second = tokens.body.token ?? tokens.body.value;
+    const second = tokens.body.token;
     expect((await api("/api/tasks/", { token: second })).status).toBe(200);
     expect((await api(`/api/auth/tokens/${tokens.body.id}/`, { method: "DELETE", token: u.token })).status).toBe(204);
     expect((await api("/api/tasks/", { token: second })).status).toBe(401);

@@ -1,35 +1,25 @@
 import { env } from "cloudflare:workers";
 import { describe, expect, it, vi } from "vitest";
 import { dueReports, runHourlyCron } from "../src/modules/reports/cron";
-import { api, expectError, makeUser, worker, type TestUser } from "./helpers";
+import { api, closedSession, countRows, createTeam, errorOf, expectError, makeUser, message, unchecked, until, worker, type Schemas, type TestUser } from "./harness";
 
-const iso = (ms: number) => new Date(ms).toISOString();
-
+type Reason = Schemas["ContextSwitch"]["reason"];
 /** A closed session on `day` (UTC) from hh:mm for `minutes`, with switches at the given minute offsets. */
-async function session(u: TestUser, day: string, startHHMM: string, minutes: number, switches: [number, string][] = [], team?: number) {
-  const start = Date.parse(`${day}T${startHHMM}:00.000Z`);
-  const s = (await api("/api/sessions/", { token: u.token, body: { title: `at ${startHHMM}`, started_at: iso(start), team } })).body;
-  for (const [m, reason] of switches) {
-    const r = await api("/api/context-switches/", { token: u.token, body: { dev_session: s.id, happened_at: iso(start + m * 60_000), reason } });
-    expect(r.status).toBe(201);
-  }
-  await api(`/api/sessions/${s.id}/close/`, { token: u.token, body: { ended_at: iso(start + minutes * 60_000) } });
-  return s.id as number;
+const session = async (u: TestUser, day: string, startHHMM: string, minutes: number, switches: [number, Reason][] = [], team?: number) =>
+  (await closedSession(u, Date.parse(`${day}T${startHHMM}:00.000Z`), minutes, switches.map(([after, reason]) => ({ after, reason })), { title: `at ${startHHMM}`, team })).id;
+
+/** What a report's payload holds (the contract types payload as a free-form object). */
+interface DailyPayload {
+  totals: Record<string, number>;
+}
+interface WeeklyPayload {
+  days: { date: string; sessions: number; focus_minutes: number; switches: number }[];
+  totals: Record<string, number>;
+  previous_week: { totals: Record<string, number> };
+  change: Record<string, number>;
 }
 
-async function until<T>(fn: () => Promise<T>, ok: (v: T) => boolean, ms = 20_000): Promise<T> {
-  const deadline = Date.now() + ms;
-  for (;;) {
-    const v = await fn();
-    if (ok(v) || Date.now() > deadline) return v;
-    await new Promise((r) => setTimeout(r, 100));
-  }
-}
-
-const countRows = async (sql: string, ...binds: unknown[]) =>
-  (await env.DB.prepare(sql).bind(...binds).first<{ n: number }>())!.n;
-
-describe("daily and weekly reports (sync)", () => {
+describe("reports: happy path", () => {
   it("computes the day's totals and insights; regenerating replaces them", async () => {
     const u = await makeUser();
     await session(u, "2026-01-30", "09:00", 30, [[5, "INTERRUPT"], [10, "QUICK_FIX"], [15, "INTERRUPT"], [20, "OTHER"]]);
@@ -41,7 +31,7 @@ describe("daily and weekly reports (sync)", () => {
     expect(res.body.payload.totals).toMatchObject({ sessions: 2, focus_minutes: 50, switches: 4, interrupts: 2, switches_per_hour: 4.8, deep_work_blocks: 0, longest_stretch_minutes: 20 });
     expect(res.body.payload.sessions).toHaveLength(2);
     expect(res.body.summary).toContain("2 sessions");
-    expect(res.body.insights.map((i: any) => i.code).sort()).toEqual(["FRAGILE_WORKFLOW", "LOW_FOCUS_TIME"]);
+    expect(res.body.insights.map((i) => i.code).sort()).toEqual(["FRAGILE_WORKFLOW", "LOW_FOCUS_TIME"]);
 
     const again = await api("/api/reports/daily/", { token: u.token, body: { date: "2026-01-30" } });
     expect(again.body.id).toBe(res.body.id);
@@ -56,7 +46,7 @@ describe("daily and weekly reports (sync)", () => {
     const u = await makeUser();
     const res = await api("/api/reports/daily/", { token: u.token, body: { date: "2026-01-29" } });
     expect(res.status).toBe(201);
-    expect(res.body.payload.totals.sessions).toBe(0);
+    expect((res.body.payload as unknown as DailyPayload).totals.sessions).toBe(0);
     expect(res.body.insights).toEqual([]);
   });
 
@@ -83,8 +73,8 @@ describe("daily and weekly reports (sync)", () => {
     const res = await api("/api/reports/weekly/", { token: u.token, body: { week_of: "2026-01-28" } });
     expect(res.status).toBe(201);
     expect(res.body).toMatchObject({ type: "WEEKLY", period_start: "2026-01-25", period_end: "2026-01-31" });
-    const p = res.body.payload;
-    expect(p.days.map((d: any) => d.date)).toEqual(["2026-01-25", "2026-01-26", "2026-01-27", "2026-01-28", "2026-01-29", "2026-01-30", "2026-01-31"]);
+    const p = res.body.payload as unknown as WeeklyPayload;
+    expect(p.days.map((d) => d.date)).toEqual(["2026-01-25", "2026-01-26", "2026-01-27", "2026-01-28", "2026-01-29", "2026-01-30", "2026-01-31"]);
     expect(p.days[0]).toMatchObject({ sessions: 1, focus_minutes: 90, switches: 1 });
     expect(p.days[6]).toMatchObject({ sessions: 1, focus_minutes: 30 });
     expect(p.totals).toMatchObject({ sessions: 2, focus_minutes: 120, switches: 1, deep_work_blocks: 1 });
@@ -92,37 +82,12 @@ describe("daily and weekly reports (sync)", () => {
     expect(p.change).toMatchObject({ sessions: 1, focus_minutes: 60, switches: 1 });
   });
 
-  it("team reports: ADMIN+ generate from members' team sessions, members read, outsiders 404", async () => {
-    const owner = await makeUser();
-    const member = await makeUser();
-    const outsider = await makeUser();
-    const team = (await api("/api/teams/", { token: owner.token, body: { name: "Rep" } })).body;
-    await api(`/api/teams/${team.id}/members/`, { token: owner.token, body: { email: member.email, role: "MEMBER" } });
-    await session(member, "2026-01-30", "09:00", 45, [], team.id);
-    await session(owner, "2026-01-30", "10:00", 15, [], team.id);
-    await session(member, "2026-01-30", "11:00", 100); // personal: not in the team report
-    expectError(await api("/api/reports/daily/", { token: member.token, body: { date: "2026-01-30", team: team.id } }), 403, "FORBIDDEN");
-    expectError(await api("/api/reports/daily/", { token: outsider.token, body: { date: "2026-01-30", team: team.id } }), 404, "NOT_FOUND");
-    const res = await api("/api/reports/daily/", { token: owner.token, body: { date: "2026-01-30", team: team.id } });
-    expect(res.status).toBe(201);
-    expect(res.body).toMatchObject({ team: team.id, user: null });
-    expect(res.body.payload.totals).toMatchObject({ sessions: 2, focus_minutes: 60 });
-    expect((await api(`/api/reports/${res.body.id}/`, { token: member.token })).status).toBe(200);
-    expect((await api(`/api/reports/?team=${team.id}`, { token: member.token })).body.results.map((r: any) => r.id)).toEqual([res.body.id]);
-    expectError(await api(`/api/reports/${res.body.id}/`, { token: outsider.token }), 404, "NOT_FOUND");
-    expectError(await api(`/api/reports/?team=${team.id}`, { token: outsider.token }), 404, "NOT_FOUND");
-    // A user's own report covers personal and team sessions.
-    const mine = await api("/api/reports/daily/", { token: member.token, body: { date: "2026-01-30" } });
-    expect(mine.body.payload.totals).toMatchObject({ sessions: 2, focus_minutes: 145 });
-    expect((await api("/api/insights/", { token: outsider.token })).body.results).toEqual([]);
-  });
-
   it("lists with filters and exports CSV and JSON equal to the list", async () => {
     const u = await makeUser();
     for (const d of ["2026-01-10", "2026-01-11", "2026-01-12"]) await api("/api/reports/daily/", { token: u.token, body: { date: d } });
     await api("/api/reports/weekly/", { token: u.token, body: { week_of: "2026-01-12" } });
     const daily = await api("/api/reports/?type=DAILY&date_from=2026-01-11", { token: u.token });
-    expect(daily.body.results.map((r: any) => r.period_start)).toEqual(["2026-01-12", "2026-01-11"]);
+    expect(daily.body.results.map((r) => r.period_start)).toEqual(["2026-01-12", "2026-01-11"]);
     const json = await api("/api/reports/export/?format=json&type=DAILY&date_from=2026-01-11", { token: u.token });
     expect(json.headers.get("Content-Disposition")).toBe("attachment; filename=reports.json");
     expect(json.body).toEqual(daily.body.results);
@@ -134,7 +99,34 @@ describe("daily and weekly reports (sync)", () => {
   });
 });
 
-describe("report requests through the queue", () => {
+describe("reports: security", () => {
+  it("team reports: ADMIN+ generate from members' team sessions, members read, outsiders 404", async () => {
+    const owner = await makeUser();
+    const member = await makeUser();
+    const outsider = await makeUser();
+    const team = await createTeam(owner, { name: "Rep" });
+    await api(`/api/teams/${team.id}/members/`, { token: owner.token, body: { email: member.email, role: "MEMBER" } });
+    await session(member, "2026-01-30", "09:00", 45, [], team.id);
+    await session(owner, "2026-01-30", "10:00", 15, [], team.id);
+    await session(member, "2026-01-30", "11:00", 100); // personal: not in the team report
+    expectError(await api("/api/reports/daily/", { token: member.token, body: { date: "2026-01-30", team: team.id } }), 403, "FORBIDDEN");
+    expectError(await api("/api/reports/daily/", { token: outsider.token, body: { date: "2026-01-30", team: team.id } }), 404, "NOT_FOUND");
+    const res = await api("/api/reports/daily/", { token: owner.token, body: { date: "2026-01-30", team: team.id } });
+    expect(res.status).toBe(201);
+    expect(res.body).toMatchObject({ team: team.id, user: null });
+    expect(res.body.payload.totals).toMatchObject({ sessions: 2, focus_minutes: 60 });
+    expect((await api(`/api/reports/${res.body.id}/`, { token: member.token })).status).toBe(200);
+    expect((await api(`/api/reports/?team=${team.id}`, { token: member.token })).body.results.map((r) => r.id)).toEqual([res.body.id]);
+    expectError(await api(`/api/reports/${res.body.id}/`, { token: outsider.token }), 404, "NOT_FOUND");
+    expectError(await api(`/api/reports/?team=${team.id}`, { token: outsider.token }), 404, "NOT_FOUND");
+    // A user's own report covers personal and team sessions.
+    const mine = await api("/api/reports/daily/", { token: member.token, body: { date: "2026-01-30" } });
+    expect(mine.body.payload.totals).toMatchObject({ sessions: 2, focus_minutes: 145 });
+    expect((await api("/api/insights/", { token: outsider.token })).body.results).toEqual([]);
+  });
+});
+
+describe("report requests: happy path", () => {
   it("daily-async goes PENDING → DONE through the real local queue, then insights follow", async () => {
     const u = await makeUser();
     await session(u, "2026-01-30", "09:00", 20);
@@ -146,9 +138,9 @@ describe("report requests through the queue", () => {
     expect(done.body.status).toBe("DONE");
     expect(done.body.result_report).toEqual(expect.any(Number));
     const report = await api(`/api/reports/${done.body.result_report}/`, { token: u.token });
-    expect(report.body.payload.totals.focus_minutes).toBe(20);
+    expect((report.body.payload as unknown as DailyPayload).totals.focus_minutes).toBe(20);
     const ins = await until(() => api("/api/insights/", { token: u.token }), (r) => r.body.results.length > 0);
-    expect(ins.body.results.map((i: any) => i.code)).toEqual(["LOW_FOCUS_TIME"]);
+    expect(ins.body.results.map((i) => i.code)).toEqual(["LOW_FOCUS_TIME"]);
   });
 
   it("the same message delivered twice gives one report and one set of insights", async () => {
@@ -156,19 +148,21 @@ describe("report requests through the queue", () => {
     await session(u, "2026-01-30", "09:00", 20);
     const rr = (await api("/api/report-requests/", { token: u.token, body: { type: "DAILY", day: "2026-01-30" } })).body;
     await until(() => api(`/api/report-requests/${rr.id}/`, { token: u.token }), (r) => r.body.status === "DONE");
-    const msg = (attempts: number) => ({ id: crypto.randomUUID(), timestamp: new Date(), attempts, body: { kind: "report_request", requestId: rr.id } });
+    const msg = (attempts: number) => message({ kind: "report_request", requestId: rr.id }, attempts);
     await worker.queue("devfocus-reports", [msg(1)]);
     await worker.queue("devfocus-reports", [msg(2)]);
     // A scheduled report for the same day, twice, and insights twice: still one of each.
     const sched = { kind: "scheduled_report", userId: u.id, type: "DAILY", day: "2026-01-30" };
-    await worker.queue("devfocus-reports", [{ id: "a", timestamp: new Date(), attempts: 1, body: sched }, { id: "b", timestamp: new Date(), attempts: 1, body: sched }]);
+    await worker.queue("devfocus-reports", [message(sched, 1, "a"), message(sched, 1, "b")]);
     const reportId = (await api(`/api/report-requests/${rr.id}/`, { token: u.token })).body.result_report;
-    const ins = { id: "c", timestamp: new Date(), attempts: 1, body: { kind: "insights", reportId } };
+    const ins = message({ kind: "insights", reportId }, 1, "c");
     await worker.queue("devfocus-insights", [ins, { ...ins, id: "d" }]);
     expect(await countRows("SELECT count(*) AS n FROM reports WHERE user_id = ?", u.id)).toBe(1);
     expect(await countRows("SELECT count(*) AS n FROM insights WHERE user_id = ?", u.id)).toBe(1);
   });
+});
 
+describe("report requests: errors", () => {
   it("a failing request is retried with backoff, then FAILED with the message", async () => {
     const u = await makeUser();
     const rr = (await api("/api/report-requests/", { token: u.token, body: { type: "DAILY", day: "2026-01-30" } })).body;
@@ -177,12 +171,12 @@ describe("report requests through the queue", () => {
     await env.DB.prepare("UPDATE users SET timezone = 'Mars/Olympus_Mons' WHERE id = ?").bind(u.id).run();
     await env.DB.prepare("UPDATE report_requests SET status = 'PENDING' WHERE id = ?").bind(rr.id).run();
     const body = { kind: "report_request", requestId: rr.id };
-    const first = await worker.queue("devfocus-reports", [{ id: "r1", timestamp: new Date(), attempts: 1, body }]);
+    const first = await worker.queue("devfocus-reports", [message(body, 1, "r1")]);
     expect(first.retryMessages).toEqual([{ msgId: "r1", delaySeconds: 2 }]);
     const mid = (await api(`/api/report-requests/${rr.id}/`, { token: u.token })).body;
     expect(mid).toMatchObject({ status: "RUNNING", attempts: 1 });
     expect(mid.error_message).toMatch(/RangeError/);
-    const last = await worker.queue("devfocus-reports", [{ id: "r4", timestamp: new Date(), attempts: 4, body }]);
+    const last = await worker.queue("devfocus-reports", [message(body, 4, "r4")]);
     expect(last.retryMessages).toEqual([]);
     const failed = (await api(`/api/report-requests/${rr.id}/`, { token: u.token })).body;
     expect(failed).toMatchObject({ status: "FAILED", attempts: 4 });
@@ -192,24 +186,26 @@ describe("report requests through the queue", () => {
   it("the dead-letter consumer fails a request that never finished", async () => {
     const u = await makeUser();
     const [row] = (await env.DB.prepare("INSERT INTO report_requests (user_id, type, day) VALUES (?, 'DAILY', '2026-01-30') RETURNING id").bind(u.id).all<{ id: number }>()).results;
-    await worker.queue("devfocus-dlq", [{ id: "x", timestamp: new Date(), attempts: 1, body: { kind: "report_request", requestId: row!.id } }]);
+    await worker.queue("devfocus-dlq", [message({ kind: "report_request", requestId: row!.id }, 1, "x")]);
     const failed = (await api(`/api/report-requests/${row!.id}/`, { token: u.token })).body;
     expect(failed.status).toBe("FAILED");
     expect(failed.error_message).toMatch(/after every retry/);
   });
+});
 
+describe("report requests: security", () => {
   it("another user's request is 404", async () => {
     const u = await makeUser();
     const other = await makeUser();
     const rr = (await api("/api/report-requests/", { token: u.token, body: { type: "WEEKLY" } })).body;
     expectError(await api(`/api/report-requests/${rr.id}/`, { token: other.token }), 404, "NOT_FOUND");
     expect((await api("/api/report-requests/", { token: other.token })).body.results).toEqual([]);
-    const bad = await api("/api/report-requests/", { token: u.token, body: { type: "MONTHLY", day: "2026-13-45" } });
-    expect(bad.body.error.details.map((d: any) => d.path).sort()).toEqual(["day", "type"]);
+    const bad = await api("/api/report-requests/", { token: u.token, body: unchecked({ type: "MONTHLY", day: "2026-13-45" }) });
+    expect(errorOf(bad).details.map((d) => d.path).sort()).toEqual(["day", "type"]);
   });
 });
 
-describe("hourly cron", () => {
+describe("reports: hourly cron", () => {
   it("dueReports: the day that ended in the past hour, and the week when it closed one", () => {
     const utc = { timezone: "UTC", dayStartHour: 0, weekStart: "MON" as const };
     expect(dueReports(utc, Date.parse("2026-02-02T00:00:00Z"))).toEqual([{ type: "DAILY", day: "2026-02-01" }, { type: "WEEKLY", day: "2026-02-01" }]);
