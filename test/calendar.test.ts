@@ -20,7 +20,7 @@ const zoneHourInstant = fc
   .tuple(fc.constantFrom(...ZONES), fc.integer({ min: 0, max: 23 }))
   .chain(([zone, hour]) => instantNear(zone).map((at) => ({ zone, hour, at })));
 
-describe("the day rule (platform/time.ts) against an independent model", () => {
+describe("platform: the day rule (platform/time.ts) against an independent model", () => {
   it("the zones' 2026 transitions were found (the model sees DST)", () => {
     expect(transitions.get("America/New_York")!.map((t) => new Date(t).toISOString())).toEqual(["2026-03-08T07:00:00.000Z", "2026-11-01T06:00:00.000Z"]);
     expect(transitions.get("Australia/Lord_Howe")!.map((t) => new Date(t).toISOString())).toEqual(["2026-04-04T15:00:00.000Z", "2026-10-03T15:30:00.000Z"]);

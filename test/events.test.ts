@@ -1,92 +1,13 @@
 import { createExecutionContext, evictDurableObject, runDurableObjectAlarm, runInDurableObject } from "cloudflare:test";
-import { env, exports } from "cloudflare:workers";
+import { env } from "cloudflare:workers";
 import { describe, expect, it } from "vitest";
 import { app } from "../src/app";
 import { EVENT_RETENTION_COUNT, EVENT_RETENTION_MS, EventHub } from "../src/modules/events/hub";
 import { channelsFor, eventPublisher, hubFor, type Channel } from "../src/modules/events/publisher";
-import { api, BASE, expectError, makeUser, parseSseBlock, type Frame, type TestUser } from "./helpers";
-
-/** A real stream opened through the Worker, read frame by frame. */
-async function connect(path: string, token: string, headers: Record<string, string> = {}) {
-  const res = await exports.default.fetch(new Request(BASE + path, { headers: { Authorization: `Bearer ${token}`, ...headers } }));
-  if (res.status !== 200 || !res.body) throw new Error(`stream failed: ${res.status} ${await res.text()}`);
-  const reader = res.body.getReader();
-  const decoder = new TextDecoder();
-  let buffer = "";
-  // One read in flight at a time: a read that outlives a timeout keeps its chunk for the next call.
-  let pending: Promise<ReadableStreamReadResult<Uint8Array>> | null = null;
-  const read = () => (pending ??= reader.read());
-  const next = async (timeoutMs = 3000): Promise<Frame> => {
-    const deadline = Date.now() + timeoutMs;
-    for (;;) {
-      const end = buffer.indexOf("\n\n");
-      if (end >= 0) {
-        const block = buffer.slice(0, end);
-        buffer = buffer.slice(end + 2);
-        return parseSseBlock(block);
-      }
-      let timer: ReturnType<typeof setTimeout> | undefined;
-      const timeout = new Promise<"timeout">((resolve) => (timer = setTimeout(() => resolve("timeout"), deadline - Date.now())));
-      const chunk = await Promise.race([read(), timeout]);
-      clearTimeout(timer);
-      if (chunk === "timeout") throw new Error(`no frame within ${timeoutMs} ms`);
-      pending = null;
-      if (chunk.done) throw new Error("stream ended");
-      buffer += decoder.decode(chunk.value, { stream: true });
-    }
-  };
-  /** The next frame that is an event (skips the snapshot, cursor and ping frames). */
-  const nextEvent = async (timeoutMs = 3000) => {
-    for (;;) {
-      const f = await next(timeoutMs);
-      if (f.event && f.event !== "reports" && f.event !== "insights") return f;
-    }
-  };
-  /** Reads the opening frames: retry, the two snapshots and, when present, the cursor. */
-  const opening = async () => {
-    const retry = await next();
-    const reports = await next();
-    const insights = await next();
-    return { retry, reports, insights };
-  };
-  /** Asserts that nothing arrives for a while. */
-  const expectSilence = async (ms = 300) => {
-    if (buffer.includes("\n\n")) throw new Error(`unexpected frame: ${buffer}`);
-    const got = await Promise.race([read(), new Promise<"quiet">((r) => setTimeout(() => r("quiet"), ms))]);
-    if (got !== "quiet") throw new Error(`unexpected data: ${got.done ? "end of stream" : decoder.decode(got.value)}`);
-  };
-  return { res, next, nextEvent, opening, expectSilence, cancel: () => reader.cancel() };
-}
+import { api, BASE, createTeam, expectError, insertReport, makeUser, openapiDocument, openStream as connect, waitFor } from "./harness";
 
 const publish = (channels: Channel[], type: Parameters<ReturnType<typeof eventPublisher>["publish"]>[1], data: unknown) =>
   eventPublisher(env).publish(channels, type, data);
-
-async function waitFor(check: () => Promise<boolean>, what: string, timeoutMs = 3000) {
-  const deadline = Date.now() + timeoutMs;
-  while (!(await check())) {
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 10));
-  }
-}
-
-async function teamWith(owner: TestUser, members: { user: TestUser; role: string }[] = []) {
-  const team = (await api("/api/teams/", { token: owner.token, body: { name: "Stream Team" } })).body;
-  for (const m of members) {
-    const res = await api(`/api/teams/${team.id}/members/`, { token: owner.token, body: { email: m.user.email, role: m.role } });
-    expect(res.status).toBe(201);
-  }
-  return team as { id: number };
-}
-
-async function insertReport(ownerKey: string, userId: number | null, teamId: number | null, day: string, createdAt: string) {
-  const row = await env.DB.prepare(
-    `INSERT INTO reports (type, user_id, team_id, owner_key, period_start, period_end, timezone, payload, summary, created_at, updated_at)
-     VALUES ('DAILY', ?, ?, ?, ?, ?, 'UTC', ?, ?, ?, ?) RETURNING id`,
-  )
-    .bind(userId, teamId, ownerKey, day, day, JSON.stringify({ date: day, totals: { sessions: 1 } }), `Summary of ${day}`, createdAt, createdAt)
-    .first<{ id: number }>();
-  return row!.id;
-}
 
 describe("events: happy path", () => {
   it("opens with retry, then the latest 5 reports and insights as JSON, newest first", async () => {
@@ -111,7 +32,7 @@ describe("events: happy path", () => {
     expect(retry).toEqual({ retry: "3000" });
     expect(reports.event).toBe("reports");
     const snapshot = JSON.parse(reports.data!);
-    expect(snapshot.map((r: any) => r.id)).toEqual(ids.slice(1).reverse());
+    expect(snapshot.map((r: { id: number }) => r.id)).toEqual(ids.slice(1).reverse());
     expect(snapshot[0]).toMatchObject({
       type: "DAILY",
       user: u.id,
@@ -217,14 +138,14 @@ describe("events: happy path", () => {
   it("a VIEWER receives the team's events; members on the team stream all get the same frames", async () => {
     const owner = await makeUser();
     const viewer = await makeUser();
-    const team = await teamWith(owner, [{ user: viewer, role: "VIEWER" }]);
+    const team = await createTeam(owner, { name: "Stream Team", members: [[viewer, "VIEWER"]] });
     const teamReport = await insertReport(`team:${team.id}`, null, team.id, "2026-02-02", "2026-02-02T10:00:00.000Z");
 
     const v = await connect(`/api/events/stream/?team=${team.id}`, viewer.token);
     const o = await connect(`/api/events/stream/?team=${team.id}`, owner.token);
     const ownerPersonal = await connect("/api/events/stream/", owner.token);
     const vOpen = await v.opening();
-    expect(JSON.parse(vOpen.reports.data!).map((r: any) => r.id)).toEqual([teamReport]);
+    expect(JSON.parse(vOpen.reports.data!).map((r: { id: number }) => r.id)).toEqual([teamReport]);
     await o.opening();
     expect(JSON.parse((await ownerPersonal.opening()).reports.data!)).toEqual([]);
 
@@ -350,7 +271,7 @@ describe("events: security", () => {
   it("an outsider gets 404 for a team stream; no token 401; bad parameters 400", async () => {
     const owner = await makeUser();
     const outsider = await makeUser();
-    const team = await teamWith(owner);
+    const team = await createTeam(owner, { name: "Stream Team" });
     expectError(await api(`/api/events/stream/?team=${team.id}`, { token: outsider.token }), 404, "NOT_FOUND");
     expectError(await api("/api/events/stream/?team=999999999", { token: owner.token }), 404, "NOT_FOUND");
     expectError(await api("/api/events/stream/"), 401, "UNAUTHORIZED");
@@ -369,7 +290,7 @@ describe("events: security", () => {
   it("the bench publish route is 404 unless ENABLE_BENCH_ROUTES is true, and then OWNER only", async () => {
     const owner = await makeUser();
     const viewer = await makeUser();
-    const team = await teamWith(owner, [{ user: viewer, role: "VIEWER" }]);
+    const team = await createTeam(owner, { name: "Stream Team", members: [[viewer, "VIEWER"]] });
     const body = { team: team.id, type: "report.created", data: { n: 1 } };
     expectError(await api("/api/events/_bench_publish", { token: owner.token, body }), 404, "NOT_FOUND");
     expectError(await api("/api/events/_bench_publish", { token: owner.token, body: {} }), 404, "NOT_FOUND");
@@ -395,10 +316,10 @@ describe("events: security", () => {
   });
 
   it("is in the OpenAPI document as text/event-stream; the bench route is not", async () => {
-    const doc = (await api("/api/openapi.json")).body;
+    const doc = await openapiDocument();
     const op = doc.paths["/api/events/stream"].get;
     expect(Object.keys(op.responses[200].content)).toEqual(["text/event-stream"]);
-    expect(op.parameters.map((p: any) => p.name).sort()).toEqual(["last-event-id", "last_event_id", "team"]);
+    expect(op.parameters.map((p) => p.name).sort()).toEqual(["last-event-id", "last_event_id", "team"]);
     expect(Object.keys(doc.paths).some((p) => p.includes("_bench"))).toBe(false);
   });
 });

@@ -30,7 +30,7 @@ async function readAll(body: ReadableStream<Uint8Array>) {
   return new Response(body).text();
 }
 
-describe("exporter", () => {
+describe("platform: the exporter (pure)", () => {
   it("streams: the first chunk is out before later pages are read", async () => {
     const { fetchPage } = source(10_000, 100);
     const file = await exportFile({ filename: "rows", format: "csv", fetchPage, serialize, columns: ["id", "name", "meta"] });

@@ -4,7 +4,7 @@ import { focusSummary } from "../src/modules/sessions/focus";
 const T0 = Date.parse("2026-01-30T09:00:00.000Z");
 const m = (minutes: number) => T0 + minutes * 60_000;
 
-describe("focusSummary", () => {
+describe("sessions: focusSummary (pure)", () => {
   it("one uninterrupted session is one stretch", () => {
     const f = focusSummary({ start: m(0), end: m(90), switches: [], pauses: [] });
     expect(f.stretches).toHaveLength(1);

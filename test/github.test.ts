@@ -1,7 +1,8 @@
-import { env, exports } from "cloudflare:workers";
+import { env } from "cloudflare:workers";
 import { afterAll, beforeAll, describe, expect, it, vi, type MockInstance } from "vitest";
 import { normalizeLabel, priorityFromLabels, statusFromState, typeFromLabels, hasNextPage } from "../src/modules/github/mapping";
-import { api, BASE, expectError, makeUser, walk, type TestUser } from "./helpers";
+import type { ImportPageMessage } from "../src/platform/queue-messages";
+import { api, deliver, expectError, nextPage, openapiDocument, openStream, teamWithRoles, unchecked, walk, type Schemas } from "./harness";
 
 // ─── A fake GitHub at the fetch boundary ─────────────────────────────────────────────────────────
 
@@ -133,20 +134,13 @@ afterAll(() => fetchSpy.mockRestore());
 let repoSeq = 0;
 const uniqueRepo = () => `widgets-${Date.now().toString(36)}-${repoSeq++}`;
 
-async function teamWith(roles: ("ADMIN" | "MEMBER" | "VIEWER")[] = []) {
-  const owner = await makeUser({ name: "Owner" });
-  const team = (await api("/api/teams/", { token: owner.token, body: { name: "Importers" } })).body;
-  const members: Record<string, TestUser> = {};
-  for (const role of roles) {
-    const u = await makeUser();
-    const res = await api(`/api/teams/${team.id}/members/`, { token: owner.token, body: { email: u.email, role } });
-    expect(res.status).toBe(201);
-    members[role] = u;
-  }
-  return { owner, team: team as { id: number }, members };
+/** A team of importers: its owner, and one member per role asked for. */
+async function teamWith<R extends "ADMIN" | "MEMBER" | "VIEWER">(roles: R[] = []) {
+  const { team, users } = await teamWithRoles(roles);
+  return { owner: users.OWNER, team, members: users };
 }
 
-async function waitForJob(id: number, token: string, until: string[] = ["DONE", "FAILED"], timeoutMs = 25_000) {
+async function waitForJob(id: number, token: string, until: Schemas["ImportJob"]["status"][] = ["DONE", "FAILED"], timeoutMs = 25_000) {
   const deadline = Date.now() + timeoutMs;
   for (;;) {
     const res = await api(`/api/imports/${id}/`, { token });
@@ -165,21 +159,7 @@ async function insertJob(teamId: number, userId: number, owner: string, repo: st
   return row!.id;
 }
 
-interface QueueResult {
-  outcome: string;
-  ackAll: boolean;
-  explicitAcks: string[];
-  retryMessages: { msgId: string; delaySeconds?: number }[];
-}
-
-/** Delivers messages to the Worker's queue handler through the runtime, which reports acks and retry delays. */
-async function deliver(queue: string, bodies: unknown[], attempts = 1): Promise<{ ids: string[]; result: QueueResult }> {
-  const messages = bodies.map((body) => ({ id: crypto.randomUUID(), timestamp: new Date(), attempts, body }));
-  const worker = exports.default as unknown as { queue(name: string, m: typeof messages): Promise<QueueResult> };
-  const result = await worker.queue(queue, messages);
-  return { ids: messages.map((m) => m.id), result };
-}
-const pageMsg = (jobId: number, page: number, token?: string) => ({ kind: "import_page", jobId, page, ...(token ? { token } : {}) });
+const pageMsg = (jobId: number, page: number, token?: string): ImportPageMessage => ({ kind: "import_page", jobId, page, ...(token ? { token } : {}) });
 
 const jobRow = (id: number) => env.DB.prepare("SELECT * FROM import_jobs WHERE id = ?").bind(id).first<Record<string, any>>();
 
@@ -225,7 +205,7 @@ describe("github: label and state mapping", () => {
 
 // ─── Happy path ──────────────────────────────────────────────────────────────────────────────────
 
-describe("github: import", () => {
+describe("github: happy path", () => {
   it("imports 250 items over 3 pages: 230 tasks with the right mapping, 20 PRs skipped", async () => {
     const { owner, team, members } = await teamWith(["ADMIN"]);
     const repo = uniqueRepo();
@@ -234,7 +214,7 @@ describe("github: import", () => {
     const before = github.requests.length;
 
     const res = await api("/api/tasks/import_github/", {
-      token: members.ADMIN!.token,
+      token: members.ADMIN.token,
       body: { owner: "acme", repo, team_id: team.id, state: "all", token: "ghp_happyPathToken123" },
     });
     expect(res.status).toBe(202);
@@ -279,7 +259,7 @@ describe("github: import", () => {
         external_source: "GITHUB",
         external_key: `acme/${repo}#${i.number}`,
         external_url: `https://github.com/acme/${repo}/issues/${i.number}`,
-        created_by: members.ADMIN!.id,
+        created_by: members.ADMIN.id,
       });
     }
     // Spot checks of the mapping across the whole set, so a table bug cannot hide behind the loop above.
@@ -371,38 +351,27 @@ describe("github: import", () => {
     const job = await waitForJob(res.body.id, owner.token);
     expect(job).toMatchObject({ status: "DONE", created_count: 22 }); // open only: 30 − 2 PRs − 6 closed
 
-    const listed = await walk(`/api/tasks/?team=${team.id}&external_source=GITHUB&page_size=10`, members.VIEWER!.token);
+    const listed = await walk(`/api/tasks/?team=${team.id}&external_source=GITHUB&page_size=10`, members.VIEWER.token);
     expect(listed.rows).toHaveLength(22);
-    expect(listed.rows.find((t: any) => t.external_key === `acme/${repo}#1`)).toMatchObject({
+    expect(listed.rows.find((t) => t.external_key === `acme/${repo}#1`)).toMatchObject({
       team: team.id, external_source: "GITHUB", external_url: `https://github.com/acme/${repo}/issues/1`, status: "TODO",
     });
 
     // The team hub keeps its recent events: replay them from the start and read the import's updates.
-    const stream = await exports.default.fetch(
-      new Request(`${BASE}/api/events/stream/?team=${team.id}&last_event_id=0`, { headers: { Authorization: `Bearer ${members.VIEWER!.token}` } }),
-    );
-    expect(stream.status).toBe(200);
-    const reader = stream.body!.getReader();
-    const decoder = new TextDecoder();
-    let text = "";
-    const updates: any[] = [];
+    const stream = await openStream(`/api/events/stream/?team=${team.id}&last_event_id=0`, members.VIEWER.token);
+    expect(stream.res.status).toBe(200);
+    const updates: Schemas["ImportJob"][] = [];
     const deadline = Date.now() + 5000;
     try {
       while (!updates.some((u) => u.status === "DONE") && Date.now() < deadline) {
-        const chunk = await Promise.race([reader.read(), new Promise<null>((r) => setTimeout(() => r(null), deadline - Date.now()))]);
-        if (!chunk || chunk.done) break;
-        text += decoder.decode(chunk.value, { stream: true });
-        let end;
-        while ((end = text.indexOf("\n\n")) >= 0) {
-          const block = text.slice(0, end);
-          text = text.slice(end + 2);
-          if (!/^event: import\.updated$/m.test(block)) continue;
-          const data = JSON.parse(block.match(/^data: (.*)$/m)![1]!);
-          if (data.id === job.id) updates.push(data);
-        }
+        const f = await stream.read(Math.max(1, deadline - Date.now()));
+        if (f === null || f === "timeout") break;
+        if (f.event !== "import.updated") continue;
+        const data = JSON.parse(f.data!) as Schemas["ImportJob"];
+        if (data.id === job.id) updates.push(data);
       }
     } finally {
-      await reader.cancel();
+      await stream.cancel();
     }
     expect(updates[0]).toMatchObject({ status: "RUNNING", pages_done: 0 });
     expect(updates.at(-1)).toMatchObject({ status: "DONE", pages_done: 1, created_count: 22 });
@@ -436,13 +405,13 @@ describe("github: import", () => {
     const ja = await insertJob(a.team.id, a.owner.id, "acme", "one");
     const ja2 = await insertJob(a.team.id, a.owner.id, "acme", "two");
     const jb = await insertJob(b.team.id, b.owner.id, "acme", "three");
-    const viewer = a.members.VIEWER!;
+    const viewer = a.members.VIEWER;
     const list = await api("/api/imports/", { token: viewer.token });
     expect(list.status).toBe(200);
-    expect(list.body.results.map((j: any) => j.id)).toEqual([ja2, ja]);
+    expect(list.body.results.map((j) => j.id)).toEqual([ja2, ja]);
     const filtered = await api(`/api/imports/?team=${a.team.id}&page_size=1`, { token: viewer.token });
-    expect(filtered.body.results.map((j: any) => j.id)).toEqual([ja2]);
-    expect((await api(filtered.body.next, { token: viewer.token })).body.results.map((j: any) => j.id)).toEqual([ja]);
+    expect(filtered.body.results.map((j) => j.id)).toEqual([ja2]);
+    expect((await nextPage(filtered.body, viewer.token)).body.results.map((j) => j.id)).toEqual([ja]);
     expect((await api(`/api/imports/?team=${b.team.id}`, { token: viewer.token })).body.results).toEqual([]);
     expect((await api(`/api/imports/${ja}/`, { token: viewer.token })).body).toMatchObject({ id: ja, repo: "one", status: "PENDING" });
     expectError(await api(`/api/imports/${jb}/`, { token: viewer.token }), 404, "NOT_FOUND");
@@ -549,29 +518,29 @@ describe("github: errors", () => {
 
 // ─── Security ────────────────────────────────────────────────────────────────────────────────────
 
-describe("github: who may import, and the token", () => {
+describe("github: security", () => {
   it("ADMIN may import; MEMBER and VIEWER get 403; an outsider 404", async () => {
     const { team, members } = await teamWith(["ADMIN", "MEMBER", "VIEWER"]);
-    const outsider = await makeUser();
+    const outsider = members.OUTSIDER;
     const body = { owner: "acme", repo: "private-repo", team_id: team.id };
     github.overrides.set("acme/private-repo", () => json({ message: "Not Found" }, 404));
-    expectError(await api("/api/tasks/import_github/", { token: members.MEMBER!.token, body }), 403, "FORBIDDEN");
-    expectError(await api("/api/tasks/import_github/", { token: members.VIEWER!.token, body }), 403, "FORBIDDEN");
+    expectError(await api("/api/tasks/import_github/", { token: members.MEMBER.token, body }), 403, "FORBIDDEN");
+    expectError(await api("/api/tasks/import_github/", { token: members.VIEWER.token, body }), 403, "FORBIDDEN");
     expectError(await api("/api/tasks/import_github/", { token: outsider.token, body }), 404, "NOT_FOUND");
     expectError(await api("/api/tasks/import_github/", { body }), 401, "UNAUTHORIZED");
     const jobs = await env.DB.prepare("SELECT count(*) AS n FROM import_jobs WHERE team_id = ?").bind(team.id).first<{ n: number }>();
     expect(jobs!.n).toBe(0);
-    const ok = await api("/api/tasks/import_github", { token: members.ADMIN!.token, body });
+    const ok = await api("/api/tasks/import_github", { token: members.ADMIN.token, body });
     expect(ok.status).toBe(202);
     expectError(await api(`/api/imports/${ok.body.id}/`, { token: outsider.token }), 404, "NOT_FOUND");
     expect((await api("/api/imports/", { token: outsider.token })).body.results).toEqual([]);
-    await waitForJob(ok.body.id, members.ADMIN!.token);
+    await waitForJob(ok.body.id, members.ADMIN.token);
   });
 
   it("the OpenAPI document declares the endpoints, and the job schema has no token", async () => {
-    const doc = (await api("/api/openapi.json")).body;
+    const doc = await openapiDocument();
     const paths = Object.keys(doc.paths);
-    const importPath = paths.find((p) => p.startsWith("/api/tasks/import_github"))!;
+    const importPath = paths.find((p) => p.startsWith("/api/tasks/import_github"))! as "/api/tasks/import_github";
     expect(Object.keys(doc.paths[importPath].post.responses)).toEqual(expect.arrayContaining(["202", "400", "401", "403", "404"]));
     expect(paths).toEqual(expect.arrayContaining([expect.stringMatching(/^\/api\/imports\/?$/), "/api/imports/{id}"]));
     expect(Object.keys(doc.components.schemas.ImportJob.properties)).not.toContain("token");
@@ -579,15 +548,15 @@ describe("github: who may import, and the token", () => {
 
   it("400 names every missing or invalid field", async () => {
     const { owner, team } = await teamWith();
-    const missing = await api("/api/tasks/import_github/", { token: owner.token, body: {} });
+    const missing = await api("/api/tasks/import_github/", { token: owner.token, body: unchecked({}) });
     expectError(missing, 400, "VALIDATION_FAILED");
-    expect([...new Set(missing.body.error.details.map((d: any) => d.path))].sort()).toEqual(["owner", "repo", "team_id"]);
+    expect([...new Set(missing.body.error.details.map((d) => d.path))].sort()).toEqual(["owner", "repo", "team_id"]);
     const bad = await api("/api/tasks/import_github/", {
       token: owner.token,
-      body: { owner: "acme/../x", repo: "..", team_id: team.id, state: "merged" },
+      body: unchecked({ owner: "acme/../x", repo: "..", team_id: team.id, state: "merged" }),
     });
     expectError(bad, 400, "VALIDATION_FAILED");
-    expect([...new Set(bad.body.error.details.map((d: any) => d.path))].sort()).toEqual(["owner", "repo", "state"]);
+    expect([...new Set(bad.body.error.details.map((d) => d.path))].sort()).toEqual(["owner", "repo", "state"]);
   });
 
   it("the token is used against GitHub but appears in no D1 row, response or log line", async () => {

@@ -1,7 +1,7 @@
 /**
  * The test harness: every helper the suites share, and the only one.
  *
- *   HTTP      api() typed from the client's OpenAPI paths · client() · ok() · expectError() · walk()
+ *   HTTP      api() typed from the client's OpenAPI paths · client() · ok() · expectError() · walk() · nextPage()
  *             · openapiDocument() · unchecked() for bodies the contract forbids · rawRequest() for bytes no client would send
  *   users     makeUser() through the API · fastUser()/fastUsers() straight into D1 · issueToken()
  *   teams     ROLES · teamWithRoles() · createTeam() · addMember() · newMember() · insertMemberships()
@@ -209,6 +209,12 @@ export async function walk<P extends string>(path: P, token: string): Promise<{ 
   return { rows, pages };
 }
 
+/** The page after `page` of a list (its `next` link), typed as `page`; throws on the last page. */
+export async function nextPage<B extends { next: string | null }>(page: B, token: string): Promise<ApiResponse<B>> {
+  if (!page.next) throw new Error("no next page");
+  return (await api(page.next, { token })) as ApiResponse<B>;
+}
+
 /** What one raw request came back with; an event stream is opened, checked and cancelled, never read to its end. */
 export interface RawResponse {
   status: number;
@@ -346,12 +352,19 @@ export async function insertMemberships(teamId: number, members: [TestUser, Role
   await env.DB.batch(members.map(([u, role]) => env.DB.prepare("INSERT INTO memberships (team_id, user_id, role) VALUES (?, ?, ?)").bind(teamId, u.id, role)));
 }
 
-/** A team with one user per role (each named after it, the owner "Owner") plus an outsider. */
-export async function teamWithRoles(): Promise<{ team: Team; users: TeamUsers }> {
+type BelowOwner = Exclude<Role, "OWNER">;
+
+/**
+ * A team with one user per role (each named after it, the owner "Owner") plus an outsider; `roles` picks
+ * the members below OWNER (all three by default).
+ */
+export async function teamWithRoles<R extends BelowOwner = BelowOwner>(
+  roles: readonly R[] = ["ADMIN", "MEMBER", "VIEWER"] as R[],
+): Promise<{ team: Team; users: Record<R | "OWNER" | "OUTSIDER", TestUser> }> {
   const owner = await makeUser({ name: "Owner" });
   const team = await createTeam(owner, { name: "Acme Platform" });
-  const users = { OWNER: owner } as TeamUsers;
-  for (const role of ["ADMIN", "MEMBER", "VIEWER"] as const) users[role] = await newMember(team.id, owner, role, { name: role });
+  const users = { OWNER: owner } as Record<R | "OWNER" | "OUTSIDER", TestUser>;
+  for (const role of roles) users[role] = await newMember(team.id, owner, role, { name: role });
   users.OUTSIDER = await makeUser();
   return { team, users };
 }

@@ -9,7 +9,7 @@ const base: Totals = {
 const codes = (t: Partial<Totals>) => R.deriveInsights({ ...base, ...t }).map((i) => i.code);
 const has = (t: Partial<Totals>, code: string) => codes(t).includes(code as any);
 
-describe("insight rules at, below and above each threshold", () => {
+describe("insights: rules at, below and above each threshold (pure)", () => {
   it("HIGH_CONTEXT_SWITCHING: more than 10 switches in the day", () => {
     expect(has({ switches: R.HIGH_SWITCHES_PER_DAY, focus_minutes: 600, switches_per_hour: 1 }, "HIGH_CONTEXT_SWITCHING")).toBe(false);
     expect(has({ switches: R.HIGH_SWITCHES_PER_DAY + 1, focus_minutes: 600, switches_per_hour: 1.1 }, "HIGH_CONTEXT_SWITCHING")).toBe(true);
@@ -65,7 +65,7 @@ const session = (id: number, from: number, to: number, switches: [number, Sessio
   switches: switches.map(([m, reason]) => ({ at: at(m), reason, fromTask: null, toTask: 1 })),
 });
 
-describe("report metrics on hand-built days", () => {
+describe("reports: metrics on hand-built days (pure)", () => {
   it("switches per focus hour, deep-work blocks, longest stretch, interrupts", () => {
     const { totals, lines } = computeTotals(
       [session(1, 0, 120, [[30, "INTERRUPT"], [100, "MEETING"]]), session(2, 200, 290, [], [{ from: at(230), to: at(240) }])],
