@@ -1,0 +1,152 @@
+/** Small building blocks every view uses: labelled fields, an error line, an async action. */
+import type { ComponentChildren } from "preact";
+import { useCallback, useEffect, useId, useState } from "preact/hooks";
+import { messageOf } from "../api.ts";
+
+/** Turns an enum value into words: "QUICK_FIX" → "Quick fix". Values stay as the API's own. */
+export const words = (v: string) => v.charAt(0) + v.slice(1).toLowerCase().replaceAll("_", " ");
+
+interface InputProps {
+  label: string;
+  value: string;
+  onValue: (v: string) => void;
+  hint?: string;
+  type?: "text" | "email" | "password" | "url" | "date" | "search";
+  required?: boolean;
+  minLength?: number;
+  maxLength?: number;
+  placeholder?: string;
+  autoComplete?: string;
+  /** the id of a <datalist> of suggestions */
+  list?: string;
+}
+
+export function Field({ label, value, onValue, hint, type = "text", ...rest }: InputProps) {
+  const id = useId();
+  return (
+    <div class="field">
+      <label for={id}>{label}</label>
+      {/* preact types an input's ARIA roles by its type, one type at a time: these types share the same ones */}
+      <input id={id} type={type as "text"} value={value} onInput={(e) => onValue(e.currentTarget.value)} aria-describedby={hint ? `${id}-hint` : undefined} {...rest} />
+      {hint && (
+        <small id={`${id}-hint`} class="hint">
+          {hint}
+        </small>
+      )}
+    </div>
+  );
+}
+
+type Option<T extends string> = T | { value: T; label: string };
+
+interface SelectProps<T extends string> {
+  label: string;
+  value: T | "";
+  options: readonly Option<T>[];
+  onValue: (v: T | "") => void;
+  /** The label of an empty first option ("any", "none"); without it there is none. */
+  empty?: string;
+  disabled?: boolean;
+  name?: string;
+}
+
+export function Select<T extends string>({ label, value, options, onValue, empty, disabled, name }: SelectProps<T>) {
+  const id = useId();
+  return (
+    <div class="field">
+      <label for={id}>{label}</label>
+      <select id={id} name={name} value={value} disabled={disabled} onChange={(e) => onValue(e.currentTarget.value as T | "")}>
+        {empty !== undefined && <option value="">{empty}</option>}
+        {options.map((o) => {
+          const { value: v, label: l } = typeof o === "string" ? { value: o, label: words(o) } : o;
+          return (
+            <option key={v} value={v}>
+              {l}
+            </option>
+          );
+        })}
+      </select>
+    </div>
+  );
+}
+
+export function ErrorLine({ error }: { error: unknown }) {
+  if (!error) return null;
+  return (
+    <p class="error" role="alert">
+      {messageOf(error)}
+    </p>
+  );
+}
+
+export function Notice({ children }: { children: ComponentChildren }) {
+  return (
+    <p class="notice" role="status">
+      {children}
+    </p>
+  );
+}
+
+/**
+ * An action a button or form starts: `run` wraps the promise, `busy` is true meanwhile, `error` holds the
+ * failure to show (cleared on the next run).
+ */
+export function useAction() {
+  const [busy, setBusy] = useState(false);
+  const [error, setError] = useState<unknown>(null);
+  const run = useCallback(async <T,>(work: () => Promise<T>): Promise<T | undefined> => {
+    setBusy(true);
+    setError(null);
+    try {
+      return await work();
+    } catch (err) {
+      setError(err);
+      return undefined;
+    } finally {
+      setBusy(false);
+    }
+  }, []);
+  return { busy, error, run, setError };
+}
+
+/** Data a view loads: reloaded when `deps` change, or by calling `reload`. */
+export function useLoad<T>(load: () => Promise<T>, deps: unknown[]) {
+  const [data, setData] = useState<T | undefined>(undefined);
+  const [error, setError] = useState<unknown>(null);
+  const [tick, setTick] = useState(0);
+  useEffect(() => {
+    let live = true;
+    setError(null);
+    load().then(
+      (d) => live && setData(d),
+      (e) => live && setError(e),
+    );
+    return () => {
+      live = false;
+    };
+  }, [...deps, tick]);
+  return { data, setData, error, reload: () => setTick((t) => t + 1) };
+}
+
+/** Re-renders every `ms` (a running clock). */
+export function useNow(ms: number): number {
+  const [now, setNow] = useState(Date.now());
+  useEffect(() => {
+    const t = setInterval(() => setNow(Date.now()), ms);
+    return () => clearInterval(t);
+  }, [ms]);
+  return now;
+}
+
+export function Section({ title, children, actions, id }: { title: string; children: ComponentChildren; actions?: ComponentChildren; id?: string }) {
+  const hid = useId();
+  return (
+    <section class="card" aria-labelledby={hid} id={id}>
+      <div class="card-head">
+        <h2 id={hid}>{title}</h2>
+        {actions && <div class="card-actions">{actions}</div>}
+      </div>
+      {children}
+    </section>
+  );
+}
