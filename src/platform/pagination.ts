@@ -1,5 +1,5 @@
 import { z } from "@hono/zod-openapi";
-import { and, asc, desc, eq, getTableColumns, gt, gte, lt, lte, or, sql, type SQL } from "drizzle-orm";
+import { asc, desc, getTableColumns, sql, type SQL } from "drizzle-orm";
 import type { SQLiteColumn } from "drizzle-orm/sqlite-core";
 import { invalid } from "./errors";
 
@@ -98,11 +98,10 @@ export function keyset(ordering: Ordering, idColumn: SQLiteColumn, cursor: strin
   const orderBy = [dir(expr), dir(id)];
   if (!cursor) return { where: undefined, orderBy };
   const c = decodeCursor(cursor, ordering);
-  const after = ordering.descending ? lt : gt;
-  // The leading bound repeats what the OR says: SQLite (as D1 runs it) turns only a plain comparison into
-  // an index range, so without it every page re-reads all the rows before the cursor.
-  const bound = ordering.descending ? lte : gte;
-  const where = and(bound(expr, c.v), or(after(expr, c.v), and(eq(expr, c.v), after(id, c.id))));
+  // A row-value comparison, (value, id) after (cursor value, cursor id): SQLite turns it into one index
+  // range that starts at the cursor itself. The equivalent `v < x OR (v = x AND id < y)` starts the range at
+  // the cursor's value, so a deep page of a tie-heavy ordering (priority: 3 values) re-read every tie before it.
+  const where = ordering.descending ? sql`(${expr}, ${id}) < (${c.v}, ${c.id})` : sql`(${expr}, ${id}) > (${c.v}, ${c.id})`;
   return { where, orderBy };
 }
 
