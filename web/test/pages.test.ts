@@ -192,7 +192,7 @@ const PAGES = [
   { name: "insights", link: "Insights", ready: (p: Page) => p.locator(".insights li").first().waitFor() },
   { name: "tasks", link: "Tasks", ready: (p: Page) => p.locator(".tasks-table tbody tr").first().waitFor() },
   { name: "team", link: "Team", ready: (p: Page) => p.locator("table.members tbody tr").nth(3).waitFor() },
-  { name: "settings", link: "Settings", ready: (p: Page) => p.locator("table.tokens tbody tr").nth(1).waitFor() },
+  { name: "settings", link: "Settings", ready: (p: Page) => Promise.all([p.locator("table.browsers tbody tr").first().waitFor(), p.locator("table.tokens tbody tr").nth(2).waitFor()]) },
 ] as const;
 
 for (const width of Object.keys(WIDTHS) as (keyof typeof WIDTHS)[]) {
@@ -231,8 +231,12 @@ for (const width of Object.keys(WIDTHS) as (keyof typeof WIDTHS)[]) {
       assert.deepEqual(await axeViolations(page), [], `${p.name} at ${width}`);
     }
 
-    // The team's week (Ada is its OWNER).
+    // Last week, whole; then the team's week (Ada is its OWNER).
     await page.getByRole("navigation", { name: "Main" }).getByRole("link", { name: "Week" }).click();
+    await page.getByRole("button", { name: "← Previous week" }).click();
+    await page.getByText(/You had \d+ sessions in the week of/).waitFor();
+    await screenshot(page, `week-previous-${width}`);
+    await page.getByRole("button", { name: "This week" }).click();
     await page.getByLabel("Whose week").selectOption({ label: "Team Acme Platform" });
     await page.getByText(/The team had \d+ sessions? in the week of/).waitFor();
     await screenshot(page, `week-team-${width}`);

@@ -1,4 +1,7 @@
-/** Settings: the calendar (time zone, day start, week start) and API tokens (a new one's value shown once; revoke). */
+/**
+ * Settings: the calendar (time zone, day start, week start), API tokens (a new one's value shown once;
+ * revoke), and the browsers signed in (sign one out: its open pages lose their streams at once).
+ */
 import { useState } from "preact/hooks";
 import { updateMeRequestWeek_startValues as WEEK_STARTS, type Schemas } from "../../../client/index.ts";
 import { api, ok } from "../api.ts";
@@ -28,6 +31,7 @@ export function Settings() {
         <Profile />
         <Tokens />
       </div>
+      <Browsers />
     </div>
   );
 }
@@ -165,6 +169,85 @@ function Tokens() {
                   <td class="cell-actions">
                     <button type="button" class="ghost small danger-text" disabled={busy} onClick={() => revoke(t.id)} aria-label={`Revoke ${t.name}`}>
                       Revoke
+                    </button>
+                  </td>
+                </tr>
+              ))}
+            </tbody>
+          </table>
+        </div>
+      )}
+    </Section>
+  );
+}
+
+/** "Chrome 150 on Linux" from a User-Agent, for people; the whole string stays in the title. */
+const BROWSERS: [RegExp, string][] = [
+  [/Edg\/(\d+)/, "Edge"],
+  [/Firefox\/(\d+)/, "Firefox"],
+  [/HeadlessChrome\/(\d+)/, "Headless Chrome"],
+  [/Chrome\/(\d+)/, "Chrome"],
+  [/Version\/(\d+).*Safari/, "Safari"],
+];
+const SYSTEMS: [RegExp, string][] = [
+  [/Android/, "Android"],
+  [/iPhone|iPad/, "iOS"],
+  [/Mac OS X/, "macOS"],
+  [/Windows/, "Windows"],
+  [/Linux|X11/, "Linux"],
+];
+function browserName(ua: string): string {
+  const browser = BROWSERS.map(([re, name]) => [re.exec(ua), name] as const).find(([m]) => m);
+  if (!browser) return ua || "A browser";
+  const os = SYSTEMS.find(([re]) => re.test(ua))?.[1];
+  const name = `${browser[1]} ${browser[0]![1]}`;
+  return os ? `${name} on ${os}` : name;
+}
+
+function Browsers() {
+  const { user, signOut } = useMe();
+  const sessions = useLoad(() => ok(api.GET("/api/auth/sessions")), []);
+  const { busy, error, run } = useAction();
+  const list = sessions.data?.results ?? [];
+  const revoke = (s: Schemas["BrowserSession"]) =>
+    void run(async () => {
+      if (s.current) return signOut();
+      await ok(api.DELETE("/api/auth/sessions/{id}", { params: { path: { id: s.id } } }));
+      sessions.reload();
+    });
+  return (
+    <Section title="Signed-in browsers">
+      <ErrorLine error={error ?? sessions.error} />
+      {list.length > 0 && (
+        <div class="table-wrap">
+          <table class="browsers cards">
+            <thead>
+              <tr>
+                <th scope="col">Browser</th>
+                <th scope="col">Signed in</th>
+                <th scope="col">Last used</th>
+                <th scope="col">
+                  <span class="sr-only">Actions</span>
+                </th>
+              </tr>
+            </thead>
+            <tbody>
+              {list.map((s) => (
+                <tr key={s.id}>
+                  <td class="cell-title" title={s.name}>
+                    {browserName(s.name)}
+                    {s.current && (
+                      <>
+                        {" "}
+                        <span class="badge status-OPEN">this one</span>
+                      </>
+                    )}
+                  </td>
+                  <td data-label="Signed in">{when(user, s.created_at)}</td>
+                  <td data-label="Last used">{s.last_used_at ? when(user, s.last_used_at) : "never"}</td>
+                  <td class="cell-actions">
+                    <button type="button" class="ghost small danger-text" disabled={busy} onClick={() => revoke(s)} aria-label={s.current ? "Sign out this browser" : `Sign out ${s.name || "that browser"}`}>
+                      Sign out
                     </button>
                   </td>
                 </tr>
