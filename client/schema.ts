@@ -747,7 +747,7 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** The caller's active API tokens (values are never shown again) */
+        /** The caller's active API tokens and editor keys (values are never shown again) */
         get: {
             parameters: {
                 query?: never;
@@ -799,7 +799,7 @@ export interface paths {
             };
         };
         put?: never;
-        /** Create a named API token; its value is in this response only */
+        /** Create a named API token, or with scope EDITOR an editor key (waka_…); its value is in this response only */
         post: {
             parameters: {
                 query?: never;
@@ -903,7 +903,7 @@ export interface paths {
         get?: never;
         put?: never;
         post?: never;
-        /** Revoke a token */
+        /** Revoke a token or an editor key */
         delete: {
             parameters: {
                 query?: never;
@@ -5205,6 +5205,69 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/compat/wakatime/v1/users/current": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** The key's user, in WakaTime's shape */
+        get: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path?: never;
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description The user. */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["WakaTimeCurrentUser"];
+                    };
+                };
+                /** @description Malformed JSON or invalid fields; every invalid field is listed in details. */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Missing, invalid, expired or revoked token. */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Not found, or not visible to the caller. */
+                404: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+            };
+        };
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
 }
 export type webhooks = Record<string, never>;
 export interface components {
@@ -5285,6 +5348,11 @@ export interface components {
             name: string;
             /** @description First characters of the token, to recognise it. */
             prefix: string;
+            /**
+             * @description API: the whole API (`dfk_…`, Bearer). EDITOR: an editor key (`waka_<uuid4>`) that opens only /api/compat/wakatime/.
+             * @enum {string}
+             */
+            scope: "API" | "EDITOR";
             created_at: string;
             expires_at: string | null;
             last_used_at: string | null;
@@ -5296,6 +5364,12 @@ export interface components {
         CreateTokenRequest: {
             /** @example laptop CLI */
             name: string;
+            /**
+             * @description API (default): a `dfk_…` token for the whole API. EDITOR: a `waka_<uuid4>` key for wakatime-cli's `api_key` (~/.wakatime.cfg), valid only on /api/compat/wakatime/.
+             * @default API
+             * @enum {string}
+             */
+            scope?: "API" | "EDITOR";
             /** Format: date-time */
             expires_at?: string;
         };
@@ -5756,6 +5830,17 @@ export interface components {
             /** @description Full URL of the next page, or null. */
             next: string | null;
         };
+        WakaTimeCurrentUser: {
+            data: {
+                /** @description The DevFocus user id, as a string (WakaTime ids are strings). */
+                id: string;
+                email: string;
+                username: string;
+                display_name: string;
+                timezone: string;
+                created_at: string;
+            };
+        };
     };
     responses: never;
     parameters: never;
@@ -5812,6 +5897,8 @@ export const pathsApiInsightsExportGetParametersQueryFormatValues: ReadonlyArray
 export const userWeek_startValues: ReadonlyArray<FlattenedDeepRequired<components>["schemas"]["User"]["week_start"]> = ["MON", "SUN"];
 export const errorErrorCodeValues: ReadonlyArray<FlattenedDeepRequired<components>["schemas"]["Error"]["error"]["code"]> = ["VALIDATION_FAILED", "INVALID_JSON", "UNAUTHORIZED", "FORBIDDEN", "NOT_FOUND", "METHOD_NOT_ALLOWED", "CONFLICT", "PAYLOAD_TOO_LARGE", "UNSUPPORTED_MEDIA_TYPE", "RATE_LIMITED", "INTERNAL", "UPSTREAM_FAILED", "SERVICE_UNAVAILABLE"];
 export const updateMeRequestWeek_startValues: ReadonlyArray<FlattenedDeepRequired<components>["schemas"]["UpdateMeRequest"]["week_start"]> = ["MON", "SUN"];
+export const apiTokenScopeValues: ReadonlyArray<FlattenedDeepRequired<components>["schemas"]["ApiToken"]["scope"]> = ["API", "EDITOR"];
+export const createTokenRequestScopeValues: ReadonlyArray<FlattenedDeepRequired<components>["schemas"]["CreateTokenRequest"]["scope"]> = ["API", "EDITOR"];
 export const teamRoleValues: ReadonlyArray<FlattenedDeepRequired<components>["schemas"]["Team"]["role"]> = ["VIEWER", "MEMBER", "ADMIN", "OWNER"];
 export const teamMemberRoleValues: ReadonlyArray<FlattenedDeepRequired<components>["schemas"]["TeamMember"]["role"]> = ["VIEWER", "MEMBER", "ADMIN", "OWNER"];
 export const addMemberRequestRoleValues: ReadonlyArray<FlattenedDeepRequired<components>["schemas"]["AddMemberRequest"]["role"]> = ["VIEWER", "MEMBER", "ADMIN", "OWNER"];

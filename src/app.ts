@@ -8,6 +8,7 @@ import { requestId } from "hono/request-id";
 import * as schema from "./db/schema";
 import type { AppEnv, Bindings } from "./env";
 import { authRouter } from "./modules/auth/routes";
+import { editorsRouter } from "./modules/editors/routes";
 import { healthRouter } from "./modules/health/routes";
 import { requestLogsRouter } from "./modules/request-logs/routes";
 import { teamsRouter } from "./modules/teams/routes";
@@ -19,7 +20,7 @@ import { resourcesRouter } from "./modules/resources/routes";
 import { sessionsRouter } from "./modules/sessions/routes";
 import { switchesRouter } from "./modules/switches/routes";
 import { tasksRouter } from "./modules/tasks/routes";
-import { authenticate } from "./platform/auth";
+import { authenticate, COMPAT_PREFIX, isCompatPath } from "./platform/auth";
 import { meteredD1, newUsage, serverTiming } from "./platform/d1-metrics";
 import { ApiError, errorBody, type ErrorCode } from "./platform/errors";
 import { requestLog } from "./platform/request-log";
@@ -206,7 +207,8 @@ export function createApp() {
     }
     const path = c.req.path.replace(/\/+$/, "");
     if (!isPublic(method, path)) {
-      const actor = await authenticate(c);
+      // The WakaTime-compatible API takes editor keys and tokens (Basic, Bearer, ?api_key=), never the cookie.
+      const actor = await authenticate(c, { compat: isCompatPath(path) });
       if (actor.credential === "SESSION" && UNSAFE_METHODS.has(method)) {
         const refusal = crossSiteRefusal(c, true);
         if (refusal) throw refusal;
@@ -234,11 +236,19 @@ export function createApp() {
   app.route("/api/report-requests", reportRequestsRouter);
   app.route("/api/insights", insightsRouter);
   app.route("/api/events", eventsRouter);
+  app.route(COMPAT_PREFIX, editorsRouter);
 
   app.openAPIRegistry.registerComponent("securitySchemes", "bearer", {
     type: "http",
     scheme: "bearer",
     description: "An API token (`dfk_…`) from register, login or POST /api/auth/tokens/.",
+  });
+  app.openAPIRegistry.registerComponent("securitySchemes", "editorKey", {
+    type: "http",
+    scheme: "basic",
+    description:
+      "An editor key (`waka_<uuid4>`, POST /api/auth/tokens/ with scope EDITOR) as wakatime-cli sends it: `Authorization: Basic base64(<key>)`, " +
+      "the bare key with no `user:`. `Bearer <key>` and `?api_key=<key>` work too. Valid only under /api/compat/wakatime/.",
   });
   app.doc31("/api/openapi.json", {
     openapi: "3.1.0",

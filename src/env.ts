@@ -1,6 +1,6 @@
 import type { DrizzleD1Database } from "drizzle-orm/d1";
 import type * as schema from "./db/schema";
-import type { Role } from "./db/schema";
+import type { CREDENTIAL_KINDS, Role } from "./db/schema";
 import type { D1Usage } from "./platform/d1-metrics";
 
 /** Secrets are optional: each feature that needs one answers 503 (or falls back) when it is unset. */
@@ -24,7 +24,7 @@ export interface Actor {
   /** The credential of this request: an API token's or a browser session's id (one table, api_tokens). */
   tokenId: number;
   /** Absent when an Actor is built by hand (tests, queue consumers): an API token. */
-  credential?: "API" | "SESSION";
+  credential?: (typeof CREDENTIAL_KINDS)[number];
   /**
    * The caller's teams and roles, read in the same statement as the token (so at the same instant as a
    * separate membership query would be): per request, never cached across requests. Absent when an Actor

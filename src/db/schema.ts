@@ -23,8 +23,13 @@ export const INSIGHT_CODES = [
   "DEEP_WORK_OPPORTUNITY",
 ] as const;
 export const GITHUB_STATES = ["open", "closed", "all"] as const;
-/** What a credential is: an API token (Bearer, `dfk_…`) or a browser session (the devfocus_session cookie). */
-export const CREDENTIAL_KINDS = ["API", "SESSION"] as const;
+/**
+ * What a credential is: an API token (Bearer, `dfk_…`), a browser session (the devfocus_session cookie), or an
+ * editor key (`waka_<uuid4>`, for wakatime-cli: it opens only the WakaTime-compatible API).
+ */
+export const CREDENTIAL_KINDS = ["API", "SESSION", "EDITOR"] as const;
+/** The credentials `POST /api/auth/tokens/` issues, by `scope`: an API token or an editor key. */
+export const TOKEN_SCOPES = ["API", "EDITOR"] as const satisfies readonly (typeof CREDENTIAL_KINDS)[number][];
 
 export type Role = (typeof ROLES)[number];
 

@@ -1,7 +1,7 @@
 import { eq, sql } from "drizzle-orm";
 import type { Context } from "hono";
 import { getCookie } from "hono/cookie";
-import { apiTokens, memberships, ROLES, users, type Role } from "../db/schema";
+import { apiTokens, memberships, ROLES, users, type CREDENTIAL_KINDS, type Role } from "../db/schema";
 import type { Actor, AppEnv, Db } from "../env";
 import { sha256Hex, timingSafeEqual } from "./crypto";
 import { ApiError } from "./errors";
@@ -42,37 +42,89 @@ export function tokenQuery(db: Db, hash: string) {
 /** The browser session cookie: HttpOnly, SameSite=Lax, Path=/ (see sessionCookie in modules/auth/routes.ts). */
 export const SESSION_COOKIE = "devfocus_session";
 
+/** The WakaTime-compatible API (modules/editors): the only paths an editor key opens. */
+export const COMPAT_PREFIX = "/api/compat/wakatime";
+export const isCompatPath = (path: string) => path === COMPAT_PREFIX || path.startsWith(`${COMPAT_PREFIX}/`);
+
+type CredentialKind = (typeof CREDENTIAL_KINDS)[number];
+
+interface Presented {
+  value: string;
+  /** The kinds of credential this way of presenting one may carry. */
+  kinds: readonly CredentialKind[];
+}
+
+const BEARER = /^Bearer\s+(\S+)\s*$/i;
+const BASIC = /^Basic\s+([A-Za-z0-9+/=_-]+)\s*$/i;
+
 /**
- * Resolves the request's credential to the caller, or throws 401: a Bearer API token (`Authorization`),
- * else the browser session cookie. A token's kind must match how it came (a session value is no Bearer
- * token, an API token no cookie). One D1 query: the credential joined with its user and that user's
- * memberships, so that role checks and team scopes need no round trip of their own. Nothing is cached
- * across requests: a revoked credential or a removed membership takes effect on the next request.
+ * The credential of a request to the WakaTime-compatible API, as wakatime-cli and other clients send it:
+ * `Authorization: Basic base64(<key>)` (the bare key, no `user:`), `Bearer <key>`, or `?api_key=<key>`. An
+ * editor key or an API token; never the session cookie, so no write there rides on a browser's ambient
+ * credential (CSRF does not apply).
  */
-export async function authenticate(c: Context<AppEnv>): Promise<Actor> {
+function compatCredential(c: Context<AppEnv>): Presented {
   const header = c.req.header("Authorization");
-  let value: string;
-  let kind: "API" | "SESSION";
+  const kinds = ["EDITOR", "API"] as const;
   if (header !== undefined) {
-    const match = header.match(/^Bearer\s+(\S+)\s*$/i);
+    const bearer = header.match(BEARER);
+    if (bearer) return { value: bearer[1]!, kinds };
+    const basic = header.match(BASIC);
+    if (basic) {
+      let decoded: string;
+      try {
+        decoded = atob(basic[1]!.replace(/-/g, "+").replace(/_/g, "/"));
+      } catch {
+        throw unauthorized("Malformed Authorization header: Basic must carry base64(<editor key>).");
+      }
+      return { value: decoded.trim(), kinds };
+    }
+    throw unauthorized("Malformed Authorization header: send `Authorization: Basic base64(<editor key>)` or `Bearer <key>`.");
+  }
+  const key = c.req.query("api_key");
+  if (key) return { value: key.trim(), kinds };
+  throw unauthorized("Missing credentials: send `Authorization: Basic base64(<editor key>)`, `Bearer <key>` or `?api_key=<key>`.");
+}
+
+/** The credential of any other request: a Bearer API token, else the browser session cookie. */
+function apiCredential(c: Context<AppEnv>): Presented {
+  const header = c.req.header("Authorization");
+  if (header !== undefined) {
+    const match = header.match(BEARER);
     if (!match) throw unauthorized("Malformed Authorization header: send `Authorization: Bearer <token>`.");
-    value = match[1]!;
-    kind = "API";
-  } else {
-    const cookie = getCookie(c, SESSION_COOKIE);
-    if (!cookie) throw unauthorized("Missing credentials: send `Authorization: Bearer <token>`, or sign in (session cookie).");
-    value = cookie;
-    kind = "SESSION";
+    return { value: match[1]!, kinds: ["API"] };
   }
-  const hash = await sha256Hex(value);
+  const cookie = getCookie(c, SESSION_COOKIE);
+  if (!cookie) throw unauthorized("Missing credentials: send `Authorization: Bearer <token>`, or sign in (session cookie).");
+  return { value: cookie, kinds: ["SESSION"] };
+}
+
+const invalidMessage = (kinds: readonly CredentialKind[]) => (kinds.includes("SESSION") ? "Invalid session: sign in again." : "Invalid token.");
+
+/**
+ * Resolves the request's credential to the caller, or throws 401. On the WakaTime-compatible API
+ * (`compat`): an editor key or an API token, however wakatime-cli sends it (compatCredential). Elsewhere: a
+ * Bearer API token (`Authorization`), else the browser session cookie. A credential's kind must match how
+ * it came (a session value is no Bearer token, an API token no cookie, an editor key nothing but an editor
+ * key). One D1 query: the credential joined with its user and that user's memberships, so that role
+ * checks and team scopes need no round trip of their own. Nothing is cached across requests: a revoked
+ * credential or a removed membership takes effect on the next request.
+ */
+export async function authenticate(c: Context<AppEnv>, { compat = false }: { compat?: boolean } = {}): Promise<Actor> {
+  const presented = compat ? compatCredential(c) : apiCredential(c);
+  const hash = await sha256Hex(presented.value);
   const [row] = await tokenQuery(c.var.db, hash);
-  if (!row || row.kind !== kind || !timingSafeEqual(enc.encode(row.tokenHash), enc.encode(hash))) {
-    throw unauthorized(kind === "API" ? "Invalid token." : "Invalid session: sign in again.");
+  if (!row || !timingSafeEqual(enc.encode(row.tokenHash), enc.encode(hash))) throw unauthorized(invalidMessage(presented.kinds));
+  if (!presented.kinds.includes(row.kind)) {
+    // A key that sits in a plain-text dotfile (~/.wakatime.cfg) must not open the whole API.
+    if (row.kind === "EDITOR") throw unauthorized(`An editor key opens only the WakaTime-compatible API (${COMPAT_PREFIX}/): use an API token here.`);
+    throw unauthorized(invalidMessage(presented.kinds));
   }
-  if (row.revokedAt) throw unauthorized(kind === "API" ? "This token has been revoked." : "This session has ended: sign in again.");
+  const session = row.kind === "SESSION";
+  if (row.revokedAt) throw unauthorized(session ? "This session has ended: sign in again." : "This token has been revoked.");
   const now = Date.now();
   if (row.expiresAt && Date.parse(row.expiresAt) <= now) {
-    throw unauthorized(kind === "API" ? "This token has expired." : "This session has expired: sign in again.");
+    throw unauthorized(session ? "This session has expired: sign in again." : "This token has expired.");
   }
   if (!row.lastUsedAt || now - Date.parse(row.lastUsedAt) > LAST_USED_RESOLUTION_MS) {
     c.executionCtx.waitUntil(
@@ -89,7 +141,7 @@ export async function authenticate(c: Context<AppEnv>): Promise<Actor> {
     dayStartHour: row.dayStartHour,
     weekStart: row.weekStart,
     tokenId: row.tokenId,
-    credential: kind,
+    credential: row.kind,
     teams: parseTeams(row.teams),
   };
 }

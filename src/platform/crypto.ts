@@ -47,6 +47,19 @@ export async function newToken(prefix: string = TOKEN_PREFIX): Promise<{ value: 
   return { value, hash: await sha256Hex(value), prefix: value.slice(0, 8) };
 }
 
+/**
+ * Editor keys have wakatime-cli's own format, `waka_<lowercase UUID v4>`: the cli refuses any other key before
+ * sending anything (so a `dfk_…` token can never be put there). 122 random bits, stored as SHA-256 like a token.
+ */
+export const EDITOR_KEY_PREFIX = "waka_";
+export const EDITOR_KEY_PATTERN = /^waka_[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$/;
+
+export async function newEditorKey(): Promise<{ value: string; hash: string; prefix: string }> {
+  const value = EDITOR_KEY_PREFIX + crypto.randomUUID();
+  // "waka_" and the UUID's first group: enough to tell two keys apart in a list.
+  return { value, hash: await sha256Hex(value), prefix: value.slice(0, 13) };
+}
+
 /** A password hash to verify against when the email is unknown, so timing does not reveal accounts. */
 let dummyHash: Promise<string> | undefined;
 export const dummyPasswordHash = () => (dummyHash ??= hashPassword("not-a-real-password"));

@@ -142,6 +142,7 @@ const BASELINES: Record<string, (w: World) => Call> = {
   "GET /api/insights/export": () => ({ query: { format: "csv" } }),
   "GET /api/insights/{id}": (w) => ({ params: { id: w.insight } }),
   "GET /api/events/stream": () => ({ query: {} }),
+  "GET /api/compat/wakatime/v1/users/current": () => ({}),
 };
 
 /**

@@ -103,7 +103,7 @@ describe("secrets: never in a response, a log line, a data point, an export, a f
     const t2 = secret("named token", named.body.token, responses.length - 1);
     const list = await call("token list", "/api/auth/tokens/", { token: t1 });
     expect(list.body.results.length).toBe(3);
-    for (const t of list.body.results) expect(Object.keys(t).sort()).toEqual(["created_at", "expires_at", "id", "last_used_at", "name", "prefix"]);
+    for (const t of list.body.results) expect(Object.keys(t).sort()).toEqual(["created_at", "expires_at", "id", "last_used_at", "name", "prefix", "scope"]);
     await call("me", "/api/auth/me/", { token: t2 });
     await call("token in the query string", `/api/tasks/?access_token=${t2}&token=${t1}`, { token: t0 });
     await call("bad bearer", "/api/auth/me/", { headers: { Authorization: `Bearer ${t0}junk` } });

@@ -64,7 +64,7 @@ const listTokensRoute = createRoute({
   path: "/tokens",
   tags: ["auth"],
   security: bearer,
-  summary: "The caller's active API tokens (values are never shown again)",
+  summary: "The caller's active API tokens and editor keys (values are never shown again)",
   responses: {
     200: json(z.object({ results: z.array(Token), next: z.string().nullable() }), "Active tokens."),
     ...commonErrors,
@@ -76,7 +76,7 @@ const createTokenRoute = createRoute({
   path: "/tokens",
   tags: ["auth"],
   security: bearer,
-  summary: "Create a named API token; its value is in this response only",
+  summary: "Create a named API token, or with scope EDITOR an editor key (waka_…); its value is in this response only",
   request: body(CreateTokenBody),
   responses: { 201: json(CreatedToken, "Token created."), ...writeErrors },
 });
@@ -86,7 +86,7 @@ const revokeTokenRoute = createRoute({
   path: "/tokens/{id}",
   tags: ["auth"],
   security: bearer,
-  summary: "Revoke a token",
+  summary: "Revoke a token or an editor key",
   request: { params: IdParam },
   responses: { 204: { description: "Revoked." }, ...commonErrors },
 });

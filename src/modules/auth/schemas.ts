@@ -1,5 +1,5 @@
 import { z } from "@hono/zod-openapi";
-import { WEEK_STARTS, type apiTokens, type users } from "../../db/schema";
+import { TOKEN_SCOPES, WEEK_STARTS, type apiTokens, type users } from "../../db/schema";
 import { isValidTimeZone } from "../../platform/time";
 
 export const TimeZone = z
@@ -75,6 +75,9 @@ export const Token = z
     id: z.number().int(),
     name: z.string(),
     prefix: z.string().openapi({ description: "First characters of the token, to recognise it." }),
+    scope: z.enum(TOKEN_SCOPES).openapi({
+      description: "API: the whole API (`dfk_…`, Bearer). EDITOR: an editor key (`waka_<uuid4>`) that opens only /api/compat/wakatime/.",
+    }),
     created_at: z.string(),
     expires_at: z.string().nullable(),
     last_used_at: z.string().nullable(),
@@ -88,6 +91,10 @@ export const CreatedToken = Token.extend({
 export const CreateTokenBody = z
   .object({
     name: z.string().min(1).max(100).openapi({ example: "laptop CLI" }),
+    scope: z.enum(TOKEN_SCOPES).default("API").openapi({
+      description:
+        "API (default): a `dfk_…` token for the whole API. EDITOR: a `waka_<uuid4>` key for wakatime-cli's `api_key` (~/.wakatime.cfg), valid only on /api/compat/wakatime/.",
+    }),
     expires_at: z.iso
       .datetime({ offset: true })
       .optional()
@@ -110,6 +117,7 @@ export const serializeToken = (t: typeof apiTokens.$inferSelect) => ({
   id: t.id,
   name: t.name,
   prefix: t.prefix,
+  scope: t.kind === "EDITOR" ? ("EDITOR" as const) : ("API" as const),
   created_at: t.createdAt,
   expires_at: t.expiresAt,
   last_used_at: t.lastUsedAt,

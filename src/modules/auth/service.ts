@@ -1,7 +1,7 @@
-import { and, eq, gt, isNull, or, sql } from "drizzle-orm";
-import { apiTokens, users, type CREDENTIAL_KINDS } from "../../db/schema";
+import { and, eq, gt, inArray, isNull, or, sql } from "drizzle-orm";
+import { apiTokens, TOKEN_SCOPES, users, type CREDENTIAL_KINDS } from "../../db/schema";
 import type { Ctx, Db, PublicCtx } from "../../env";
-import { dummyPasswordHash, hashPassword, newToken, SESSION_PREFIX, TOKEN_PREFIX, verifyPassword } from "../../platform/crypto";
+import { dummyPasswordHash, hashPassword, newEditorKey, newToken, SESSION_PREFIX, TOKEN_PREFIX, verifyPassword } from "../../platform/crypto";
 import { ApiError, conflict, notFound } from "../../platform/errors";
 import { enforceRateLimits } from "../../platform/rate-limit";
 import { closeStreams, type Channel } from "../events/publisher";
@@ -30,7 +30,7 @@ async function limitAuthAttempts(db: Db, kind: "login" | "register", ip: string,
 }
 
 async function issueToken(db: Db, userId: number, name: string, expiresAt?: string, kind: CredentialKind = "API") {
-  const t = await newToken(kind === "SESSION" ? SESSION_PREFIX : TOKEN_PREFIX);
+  const t = kind === "EDITOR" ? await newEditorKey() : await newToken(kind === "SESSION" ? SESSION_PREFIX : TOKEN_PREFIX);
   const [row] = await db
     .insert(apiTokens)
     .values({ userId, name, kind, tokenHash: t.hash, prefix: t.prefix, expiresAt: expiresAt ?? null })
@@ -117,24 +117,24 @@ export async function updateMe(
   return serializeUser(user!);
 }
 
-const activeCredentials = (userId: number, kind: CredentialKind) =>
+const activeCredentials = (userId: number, kinds: readonly CredentialKind[]) =>
   and(
     eq(apiTokens.userId, userId),
-    eq(apiTokens.kind, kind),
+    inArray(apiTokens.kind, [...kinds]),
     isNull(apiTokens.revokedAt),
     or(isNull(apiTokens.expiresAt), gt(apiTokens.expiresAt, new Date().toISOString())),
   );
 
-/** Every active token of the caller (one page: a user holds a handful). */
+/** Every active token and editor key of the caller (one page: a user holds a handful). */
 export async function listTokens({ db, actor }: Ctx) {
-  const rows = await db.select().from(apiTokens).where(activeCredentials(actor.id, "API")).orderBy(apiTokens.id);
+  const rows = await db.select().from(apiTokens).where(activeCredentials(actor.id, TOKEN_SCOPES)).orderBy(apiTokens.id);
   return { results: rows.map(serializeToken), next: null };
 }
 
-/** A new named token: its value is in this answer only (D1 keeps its hash). */
-export async function createToken({ db, actor }: Ctx, input: { name: string; expires_at?: string }) {
+/** A new named token (scope API) or editor key (scope EDITOR): its value is in this answer only (D1 keeps its hash). */
+export async function createToken({ db, actor }: Ctx, input: { name: string; scope?: (typeof TOKEN_SCOPES)[number]; expires_at?: string }) {
   const expiresAt = input.expires_at ? new Date(input.expires_at).toISOString() : undefined;
-  const { row, value } = await issueToken(db, actor.id, input.name, expiresAt);
+  const { row, value } = await issueToken(db, actor.id, input.name, expiresAt, input.scope ?? "API");
   return { ...serializeToken(row), token: value };
 }
 
@@ -143,32 +143,33 @@ async function channelsOf(db: Db, actor: Ctx["actor"]): Promise<Channel[]> {
   return [`user:${actor.id}`, ...(await actorTeamIds(db, actor)).map((t): Channel => `team:${t}`)];
 }
 
-/** Revokes one of the caller's credentials of a kind (404 if it is not theirs, not of that kind, or gone), and ends its streams. */
-async function revoke({ db, env, actor }: Ctx, id: number, kind: CredentialKind) {
+/** Revokes one of the caller's credentials of some kinds (404 if it is not theirs, not of those kinds, or gone), and ends its streams. */
+async function revoke({ db, env, actor }: Ctx, id: number, kinds: readonly CredentialKind[]) {
   const revoked = await db
     .update(apiTokens)
     .set({ revokedAt: new Date().toISOString() })
-    .where(and(eq(apiTokens.id, id), eq(apiTokens.kind, kind), eq(apiTokens.userId, actor.id), isNull(apiTokens.revokedAt)))
+    .where(and(eq(apiTokens.id, id), inArray(apiTokens.kind, [...kinds]), eq(apiTokens.userId, actor.id), isNull(apiTokens.revokedAt)))
     .returning({ id: apiTokens.id });
-  if (!revoked.length) throw notFound(kind === "API" ? "Token" : "Session");
+  if (!revoked.length) throw notFound(kinds.includes("SESSION") ? "Session" : "Token");
   await closeStreams(env, await channelsOf(db, actor), { tokenId: id });
 }
 
-export const revokeToken = (ctx: Ctx, tokenId: number) => revoke(ctx, tokenId, "API");
+/** Revokes an API token or an editor key (both are listed at /api/auth/tokens/). */
+export const revokeToken = (ctx: Ctx, tokenId: number) => revoke(ctx, tokenId, TOKEN_SCOPES);
 
 /** Revokes the credential this request came with (token or session). */
-export const logout = (ctx: Ctx) => revoke(ctx, ctx.actor.tokenId, ctx.actor.credential ?? "API");
+export const logout = (ctx: Ctx) => revoke(ctx, ctx.actor.tokenId, [ctx.actor.credential ?? "API"]);
 
 /** The caller's active browser sessions, the current one marked. */
 export async function listSessions({ db, actor }: Ctx) {
-  const rows = await db.select().from(apiTokens).where(activeCredentials(actor.id, "SESSION")).orderBy(apiTokens.id);
+  const rows = await db.select().from(apiTokens).where(activeCredentials(actor.id, ["SESSION"])).orderBy(apiTokens.id);
   return { results: rows.map((r) => serializeBrowserSession(r, actor.tokenId)), next: null };
 }
 
-export const revokeSession = (ctx: Ctx, sessionId: number) => revoke(ctx, sessionId, "SESSION");
+export const revokeSession = (ctx: Ctx, sessionId: number) => revoke(ctx, sessionId, ["SESSION"]);
 
 /** Ends the browser session this request came with; a request signed with a token has none to end. */
 export async function endSession(ctx: Ctx) {
   if (ctx.actor.credential !== "SESSION") throw notFound("Browser session");
-  await revoke(ctx, ctx.actor.tokenId, "SESSION");
+  await revoke(ctx, ctx.actor.tokenId, ["SESSION"]);
 }
