@@ -55,37 +55,47 @@ type SegmentsMatch<C extends string[], R extends string[]> = C extends [infer CH
   : R extends [] ? true : false;
 type Concrete<P extends string> = WithoutSlash<WithoutQuery<WithoutOrigin<P>>>;
 
+type IsUnion<T, U = T> = T extends unknown ? ([U] extends [T] ? false : true) : never;
+/** T, or never when T is several things (a path with a `${string}` segment may match more than one route). */
+type One<T> = true extends IsUnion<T> ? never : T;
+
+type RouteOfOne<P extends string> = string extends Concrete<P>
+  ? never
+  : [Extract<Route, Concrete<P>>] extends [never]
+    ? One<{ [R in Route]: SegmentsMatch<Segments<Concrete<P>>, Segments<R>> extends true ? R : never }[Route]>
+    : One<Extract<Route, Concrete<P>>>;
+
 /**
  * The OpenAPI path a concrete request path is an instance of: "/api/tasks/7/?x=1" → "/api/tasks/{id}",
  * "/api/tasks/export/" → "/api/tasks/export" (a literal segment wins over a parameter). `never` for a
- * path outside the contract, or one only known as `string`.
+ * path outside the contract, or one only known as `string`. A union of paths gives the union of routes.
  */
-export type RouteOf<P extends string> = string extends P
-  ? never
-  : [Extract<Route, Concrete<P>>] extends [never]
-    ? { [R in Route]: SegmentsMatch<Segments<Concrete<P>>, Segments<R>> extends true ? R : never }[Route]
-    : Extract<Route, Concrete<P>>;
+export type RouteOf<P extends string> = P extends string ? RouteOfOne<P> : never;
 
-type Operation<P extends string, V extends string> = [RouteOf<P>] extends [never]
-  ? never
-  : Lowercase<V> extends keyof paths[RouteOf<P>]
-    ? Exclude<paths[RouteOf<P>][Lowercase<V> & keyof paths[RouteOf<P>]], undefined>
-    : never;
+type OperationAt<R, V extends string> = R extends Route
+  ? V extends string
+    ? Lowercase<V> extends keyof paths[R]
+      ? Exclude<paths[R][Lowercase<V> & keyof paths[R]], undefined>
+      : never
+    : never
+  : never;
+type Operation<P extends string, V extends string> = OperationAt<RouteOf<P>, V>;
 
 /** The media type a request asks for: exports answer CSV unless the query asks for JSON. */
 type MediaOf<P extends string> = P extends `${string}format=json${string}` ? "application/json" : P extends `${string}/export${string}` ? "text/csv" : `${string}/${string}`;
+
+type Data<Op extends Record<string | number, any>, M extends `${string}/${string}`> = Exclude<FetchResponse<Op, {}, M>["data"], undefined>;
+type OkOf<Op, M extends `${string}/${string}`> = [Op] extends [never]
+  ? unknown
+  : Op extends Record<string | number, any>
+    ? [Data<Op, M>] extends [never] ? null : Data<Op, M>
+    : unknown;
 
 /**
  * The body of a 2xx answer to `verb path`, as the client types it (`null` for a 204); `unknown` for a path
  * outside the contract or a method the path does not have.
  */
-export type OkBody<P extends string, V extends string> = [Operation<P, V>] extends [never]
-  ? unknown
-  : Operation<P, V> extends Record<string | number, any>
-    ? undefined extends FetchResponse<Operation<P, V>, {}, MediaOf<P>>["data"]
-      ? Exclude<FetchResponse<Operation<P, V>, {}, MediaOf<P>>["data"], undefined> | ([Exclude<FetchResponse<Operation<P, V>, {}, MediaOf<P>>["data"], undefined>] extends [never] ? null : never)
-      : FetchResponse<Operation<P, V>, {}, MediaOf<P>>["data"]
-    : unknown;
+export type OkBody<P extends string, V extends string> = OkOf<Operation<P, V>, MediaOf<P>>;
 
 /** The JSON body the contract accepts for `verb path` (anything for a path outside it). */
 export type RequestBody<P extends string, V extends string> = [Operation<P, V>] extends [never]
@@ -109,6 +119,9 @@ export function unchecked(body: unknown): Unchecked {
 }
 
 export interface ApiResponse<T = unknown> {
+  /** The request this answers: its method and URL. */
+  method: string;
+  url: string;
   status: number;
   headers: Headers;
   /** The parsed JSON body (the text itself when it is not JSON, null when empty), typed as the 2xx answer. */
@@ -164,8 +177,11 @@ export async function api<P extends string, const O extends CallOptions = {}>(
   } catch {
     /* not JSON: keep the text */
   }
-  return { status: res.status, headers: res.headers, body: parsed as OkBody<P, VerbOf<O>>, text };
+  return { method: verb, url: url.href, status: res.status, headers: res.headers, body: parsed as OkBody<P, VerbOf<O>>, text };
 }
+
+/** What the assertions read of an answer, typed or raw. */
+export type Answer = Pick<ApiResponse<unknown>, "status" | "body" | "text">;
 
 /** Asserts a 2xx and returns the body. */
 export async function ok<T>(res: Promise<ApiResponse<T>> | ApiResponse<T>, what = "request"): Promise<T> {
@@ -175,7 +191,7 @@ export async function ok<T>(res: Promise<ApiResponse<T>> | ApiResponse<T>, what 
 }
 
 /** Asserts the error envelope with this status and code (and a request id); the body is typed as the envelope after it. */
-export function expectError<R extends ApiResponse<unknown>>(res: R, status: number, code: ErrorCode): asserts res is R & { body: ErrorEnvelope } {
+export function expectError<R extends Answer>(res: R, status: number, code: ErrorCode): asserts res is R & { body: ErrorEnvelope } {
   const body = res.body as Partial<ErrorEnvelope> | null;
   if (res.status !== status || body?.error?.code !== code) {
     throw new Error(`expected ${status} ${code}, got ${res.status} ${res.text}`);
@@ -184,7 +200,7 @@ export function expectError<R extends ApiResponse<unknown>>(res: R, status: numb
 }
 
 /** The error envelope of an answer that must be an error (any status, any code): throws on a 2xx or a non-envelope. */
-export function errorOf(res: ApiResponse<unknown>): ErrorEnvelope["error"] {
+export function errorOf(res: Answer): ErrorEnvelope["error"] {
   const body = res.body as Partial<ErrorEnvelope> | null;
   if (res.status < 400 || typeof body?.error?.code !== "string") throw new Error(`expected an error, got ${res.status} ${res.text}`);
   return body.error;

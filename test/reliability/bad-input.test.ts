@@ -9,12 +9,26 @@
 import { env } from "cloudflare:workers";
 import fc from "fast-check";
 import { afterAll, beforeAll, describe, expect, it, vi } from "vitest";
-import { api, BASE, makeUser, type TestUser } from "../helpers";
-import { assertInvariants, changedTables, fingerprint, invariantStats } from "./invariants";
-import { fastUser, ok, reportFigures, send, type Sent } from "./support";
+import {
+  api,
+  BASE,
+  changedTables,
+  errorOf,
+  fastUser,
+  fingerprint,
+  makeUser,
+  ok,
+  rawRequest,
+  reportFigures,
+  type RawResponse as Sent,
+  type Schemas,
+  type TestUser,
+} from "../harness";
+import { assertInvariants, invariantStats } from "./invariants";
 
 // ─── The operations, from the served OpenAPI document ───────────────────────────────────────────
 
+// The document as served, read as plain data: the generator walks whatever it declares.
 const doc = (await api("/api/openapi.json")).body as {
   paths: Record<string, Record<string, any>>;
   components: { schemas: Record<string, any> };
@@ -161,7 +175,7 @@ const THROWAWAY: Record<string, (w: World) => Promise<Call>> = {
     const u = await fastUser();
     await sessionCookieOf(u);
     const sessions = await ok(api("/api/auth/sessions/", { token: u.token }));
-    return { token: u.token, params: { id: sessions.results[0].id } };
+    return { token: u.token, params: { id: sessions.results[0]!.id } };
   },
   "DELETE /api/teams/{id}": async (w) => ({ params: { id: (await ok(api("/api/teams/", { token: w.owner.token, body: { name: "Doomed" } }))).id } }),
   "DELETE /api/teams/{id}/members/{user_id}": async (w) => {
@@ -607,7 +621,7 @@ async function run(op: Operation, input: Input, i: number) {
   if (batched) run_ ??= { before: known ?? (await fingerprint()), inputs: [] };
   else await flushRun();
   const before = batched ? null : (known ?? (await fingerprint()));
-  const res = await send(toRequest(op, input, i));
+  const res = await rawRequest(toRequest(op, input, i));
   figures.inputs++;
   const refused = judge(op, input, res);
   if (refused) figures.refused++;
@@ -652,11 +666,11 @@ beforeAll(async () => {
   const owner = await makeUser();
   const member = await fastUser();
   const stranger = await fastUser();
-  const team = (await ok(api("/api/teams/", { token: owner.token, body: { name: "Fuzz" } }))).id as number;
+  const team = (await ok(api("/api/teams/", { token: owner.token, body: { name: "Fuzz" } }))).id;
   await ok(api(`/api/teams/${team}/members/`, { token: owner.token, body: { email: member.email, role: "MEMBER" } }));
   const task = (await ok(api("/api/tasks/", { token: owner.token, body: { title: "Team task", team } }))).id;
   const personalTask = (await ok(api("/api/tasks/", { token: owner.token, body: { title: "Personal task" } }))).id;
-  const mkSession = async (body: object = {}) => (await ok(api("/api/sessions/", { token: owner.token, body: { team, ...body } }))).id as number;
+  const mkSession = async (body: Schemas["CreateSessionRequest"] = {}) => (await ok(api("/api/sessions/", { token: owner.token, body: { team, ...body } }))).id;
   const session = await mkSession({ started_at: "2026-01-29T08:00:00Z" });
   const pauseSession = await mkSession();
   const resumeSession = await mkSession();
@@ -687,8 +701,8 @@ beforeAll(async () => {
   const job = await env.DB.prepare("INSERT INTO import_jobs (team_id, created_by, owner, repo) VALUES (?, ?, 'acme', 'widgets') RETURNING id")
     .bind(team, owner.id)
     .first<{ id: number }>();
-  const revoked = (await ok(api("/api/auth/tokens/", { token: owner.token, body: { name: "revoked" } }))).token as string;
-  const revokedId = (await api("/api/auth/tokens/", { token: owner.token })).body.results.at(-1).id;
+  const revoked = (await ok(api("/api/auth/tokens/", { token: owner.token, body: { name: "revoked" } }))).token;
+  const revokedId = (await api("/api/auth/tokens/", { token: owner.token })).body.results.at(-1)!.id;
   expect((await api(`/api/auth/tokens/${revokedId}/`, { method: "DELETE", token: owner.token })).status).toBe(204);
   w = {
     owner,
@@ -783,7 +797,8 @@ describe("bad input: regressions found by the generator", () => {
     const t = u.token;
     const refusedDays = ["9999-12-31", "9999-01-01", "0000-01-01", "0099-06-15", "0999-12-31"];
     for (const day of refusedDays) {
-      const calls: [string, Parameters<typeof api>[1], string][] = [
+      // Days out of range on purpose: sent against the contract, so the paths are plain strings here.
+      const calls: [string, { token: string; body?: object }, string][] = [
         ["/api/reports/daily/", { token: t, body: { date: day } }, "date"],
         ["/api/reports/weekly/", { token: t, body: { week_of: day } }, "week_of"],
         ["/api/reports/daily-async/", { token: t, body: { date: day } }, "date"],
@@ -798,7 +813,7 @@ describe("bad input: regressions found by the generator", () => {
       for (const [path, opts, field] of calls) {
         const res = await api(path, opts);
         expect(res.status, `${path} ${day}: ${res.text}`).toBe(400);
-        expect(res.body.error.details.map((d: any) => d.path)).toContain(field);
+        expect(errorOf(res).details.map((d) => d.path)).toContain(field);
       }
     }
     for (const [date, week] of [["9998-12-31", "9998-12-31"], ["1000-01-01", "1000-01-01"]]) {
@@ -821,13 +836,13 @@ describe("bad input: sessions search within D1's 50-byte LIKE pattern limit", ()
       for (const path of ["/api/sessions/", "/api/sessions/export/"]) {
         const res = await api(`${path}?format=json&search=${encodeURIComponent(title)}`, { token: u.token });
         expect(res.status, res.text).toBe(200);
-        const rows = path.includes("export") ? res.body : res.body.results;
-        expect(rows.map((r: any) => r.id)).toContain(s.id);
+        const rows = (path.includes("export") ? res.body : (res.body as { results: unknown }).results) as { id: number }[];
+        expect(rows.map((r) => r.id)).toContain(s.id);
       }
     }
     // The wildcards are literal: 100 % match only the session that has them, not every session.
     const res = await api(`/api/sessions/?search=${encodeURIComponent(percents)}`, { token: u.token });
-    expect(res.body.results.map((r: any) => r.title)).toEqual([percents]);
+    expect(res.body.results.map((r) => r.title)).toEqual([percents]);
   });
 });
 
@@ -853,7 +868,7 @@ describe("bad input: property — any search text on any list is answered, never
         fc.asyncProperty(text, async (t) => {
           const res = await api(`${path}?search=${enc(t)}&team=${path.includes("tasks") ? team : ""}`.replace(/&team=$/, ""), { token: u.token });
           tried++;
-          const ok = res.status < 500 && (res.status === 200 || (res.status === 400 && Array.from(t.trim()).length > max) || res.body?.error?.code === "VALIDATION_FAILED");
+          const ok = res.status < 500 && (res.status === 200 || (res.status === 400 && Array.from(t.trim()).length > max) || (res.status >= 400 && errorOf(res).code === "VALIDATION_FAILED"));
           if (!ok) failures.push(`${path} ${JSON.stringify(t)} → ${res.status} ${res.text.slice(0, 160)}`);
           return res.status < 500;
         }),

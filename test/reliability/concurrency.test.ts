@@ -7,15 +7,14 @@
 import { env } from "cloudflare:workers";
 import { afterEach, beforeAll, describe, expect, it, vi } from "vitest";
 import { AUTH_LIMIT_PER_EMAIL, AUTH_LIMIT_PER_IP } from "../../src/modules/auth/service";
-import { api, type ApiResponse, type TestUser } from "../helpers";
+import { api, countRows as count, type ApiResponse, createTeam, fastUser, fastUsers, insertMemberships, ok, PASSWORD, reportFigures, type Role, type Schemas, type TestUser } from "../harness";
 import { checkInvariants, invariantStats } from "./invariants";
-import { fastUser, fastUsers, ok, PASSWORD, reportFigures, teamWith } from "./support";
 
 const N = 100;
 const figures = { concurrentRequests: 0, scenarios: 0, fiveXX: 0, duplicateDeletesAnswered204: 0 };
 
 /** Fires `n` requests at once; returns their statuses (and bodies), counting every 5xx. */
-async function burst(n: number, make: (i: number) => Promise<ApiResponse>) {
+async function burst<R extends { status: number }>(n: number, make: (i: number) => Promise<R>): Promise<R[]> {
   const results = await Promise.all(Array.from({ length: n }, (_, i) => make(i)));
   figures.concurrentRequests += n;
   figures.scenarios++;
@@ -30,7 +29,12 @@ function expectDeletedOnce(rs: { status: number }[]) {
   figures.duplicateDeletesAnswered204 += (t[204] ?? 0) - 1;
 }
 const tally = (rs: { status: number }[]) => rs.reduce<Record<number, number>>((m, r) => ((m[r.status] = (m[r.status] ?? 0) + 1), m), {});
-const count = async (sql: string, ...binds: unknown[]) => (await env.DB.prepare(sql).bind(...binds).first<{ n: number }>())!.n;
+/** A team owned by `owner`, its other members written straight into D1; its id. */
+async function teamWith(owner: TestUser, members: [TestUser, Role][] = []) {
+  const team = await createTeam(owner, { name: "Reliability" });
+  await insertMemberships(team.id, members);
+  return team.id;
+}
 
 beforeAll(() => {
   // Accepted report requests and imports must not start real background work here.
@@ -97,7 +101,7 @@ describe("concurrency: 100 concurrent creates per endpoint", () => {
     expect(detail.last_switch_at).toBe(at(N - 1));
     // Deleting half while creating 50 more, all at once: the count follows the rows exactly.
     const ids = rs.map((r) => r.body.id as number);
-    const mixed = await burst(N, (i) =>
+    const mixed = await burst<ApiResponse<unknown>>(N, (i) =>
       i < 50
         ? api(`/api/context-switches/${ids[i]}/`, { method: "DELETE", token: u.token })
         : api("/api/context-switches/", { token: u.token, body: { dev_session: s, happened_at: at(i + 100) } }),
@@ -173,7 +177,7 @@ describe("concurrency: 100 concurrent state actions", () => {
   beforeAll(async () => {
     u = await fastUser();
   });
-  const open = async (body: object = {}) => (await ok(api("/api/sessions/", { token: u.token, body: { started_at: "2026-01-30T08:00:00Z", ...body } }))).id as number;
+  const open = async (body: Schemas["CreateSessionRequest"] = {}) => (await ok(api("/api/sessions/", { token: u.token, body: { started_at: "2026-01-30T08:00:00Z", ...body } }))).id;
 
   it("close ×100: one 200, 99 × 409; ended_at and total_focus_minutes set once", async () => {
     const s = await open();
@@ -182,7 +186,7 @@ describe("concurrency: 100 concurrent state actions", () => {
     const winner = rs.find((r) => r.status === 200)!.body;
     const detail = (await api(`/api/sessions/${s}/`, { token: u.token })).body;
     expect(detail).toMatchObject({ status: "DONE", ended_at: winner.ended_at, total_focus_minutes: winner.total_focus_minutes });
-    expect(detail.total_focus_minutes).toBe((Date.parse(winner.ended_at) - Date.parse("2026-01-30T08:00:00Z")) / 60_000);
+    expect(detail.total_focus_minutes).toBe((Date.parse(winner.ended_at!) - Date.parse("2026-01-30T08:00:00Z")) / 60_000);
   });
 
   it("pause ×100 then resume ×100: one winner each, one pause row, closed by the resume", async () => {
@@ -196,8 +200,8 @@ describe("concurrency: 100 concurrent state actions", () => {
 
   it("pause, resume and close mixed ×100 over 5 sessions: every session ends in a consistent state", async () => {
     const ids = await Promise.all(Array.from({ length: 5 }, () => open({ started_at: undefined })));
-    const actions = ["pause", "resume", "close"];
-    const rs = await burst(N, (i) => api(`/api/sessions/${ids[i % 5]}/${actions[(i * 7) % 3]}/`, { token: u.token, body: {} }));
+    const actions = ["pause", "resume", "close"] as const;
+    const rs = await burst(N, (i) => api(`/api/sessions/${ids[i % 5]!}/${actions[(i * 7) % 3]!}/`, { token: u.token, body: {} }));
     expect(rs.every((r) => r.status === 200 || r.status === 409)).toBe(true);
     // Whatever won, each session is in a state its pauses agree with (the invariants, after this test),
     // at most one close won per session, and a session left open or paused still closes.
@@ -211,7 +215,7 @@ describe("concurrency: 100 concurrent state actions", () => {
 
   it("99 switches racing 1 close: every 201 is a row, every row a 201, the count matches", async () => {
     const s = await open();
-    const rs = await burst(N, (i) =>
+    const rs = await burst<ApiResponse<unknown>>(N, (i) =>
       i === 50
         ? api(`/api/sessions/${s}/close/`, { token: u.token, body: {} })
         : api("/api/context-switches/", { token: u.token, body: { dev_session: s } }),
@@ -228,7 +232,7 @@ describe("concurrency: 100 concurrent state actions", () => {
     expectDeletedOnce(await burst(N, () => api(`/api/sessions/${s1}/`, { method: "DELETE", token: u.token })));
     expect(await count("SELECT count(*) AS n FROM dev_sessions WHERE id = ?", s1)).toBe(0);
     const s2 = await open();
-    const rs = await burst(N, (i) =>
+    const rs = await burst<ApiResponse<unknown>>(N, (i) =>
       i === 30 ? api(`/api/sessions/${s2}/`, { method: "DELETE", token: u.token }) : api("/api/context-switches/", { token: u.token, body: { dev_session: s2 } }),
     );
     expect(rs[30]!.status).toBe(204);
@@ -240,7 +244,7 @@ describe("concurrency: 100 concurrent state actions", () => {
 describe("concurrency: membership changes and the last OWNER", () => {
   it("100 owners all leave at once: exactly 99 leave, the last one stays", async () => {
     const owners = await fastUsers(N);
-    const team = await teamWith(owners[0]!, owners.slice(1).map((o) => [o, "OWNER"] as [TestUser, "OWNER"]));
+    const team = await teamWith(owners[0]!, owners.slice(1).map((o) => [o, "OWNER"] as [TestUser, Role]));
     const rs = await burst(N, (i) => api(`/api/teams/${team}/members/${owners[i]!.id}/`, { method: "DELETE", token: owners[i]!.token }));
     expect(tally(rs)).toEqual({ 204: N - 1, 409: 1 });
     expect(await count("SELECT count(*) AS n FROM memberships WHERE team_id = ? AND role = 'OWNER'", team)).toBe(1);
@@ -248,8 +252,8 @@ describe("concurrency: membership changes and the last OWNER", () => {
 
   it("100 owners demote themselves and each other at once: at least one OWNER remains, every answer 200 or 409", async () => {
     const owners = await fastUsers(10);
-    const team = await teamWith(owners[0]!, owners.slice(1).map((o) => [o, "OWNER"] as [TestUser, "OWNER"]));
-    const rs = await burst(N, (i) => {
+    const team = await teamWith(owners[0]!, owners.slice(1).map((o) => [o, "OWNER"] as [TestUser, Role]));
+    const rs = await burst<ApiResponse<unknown>>(N, (i) => {
       const actor = owners[i % 10]!;
       const target = owners[(i * 3 + 1) % 10]!;
       return i % 4 === 0
@@ -348,7 +352,7 @@ describe("concurrency: membership changes and the last OWNER", () => {
     const owner = await fastUser();
     const team = await teamWith(owner);
     const task = (await ok(api("/api/tasks/", { token: owner.token, body: { title: "t", team } }))).id;
-    const rs = await burst(N, (i) => {
+    const rs = await burst<ApiResponse<unknown>>(N, (i) => {
       if (i === 40) return api(`/api/teams/${team}/`, { method: "DELETE", token: owner.token });
       const kind = i % 3;
       if (kind === 0) return api("/api/tasks/", { token: owner.token, body: { title: `t${i}`, team } });

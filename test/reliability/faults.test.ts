@@ -9,9 +9,27 @@ import { abortAllDurableObjects, evictDurableObject } from "cloudflare:test";
 import { env } from "cloudflare:workers";
 import { afterAll, afterEach, beforeAll, describe, expect, it, vi, type MockInstance } from "vitest";
 import { channelsFor, eventPublisher, hubFor } from "../../src/modules/events/publisher";
-import { api, worker, type TestMessage, type TestUser } from "../helpers";
-import { assertInvariants, changedTables, fingerprint, invariantStats } from "./invariants";
-import { fastUser, ok, openStream, reportFigures, teamWith, waitFor, type Frame } from "./support";
+import {
+  api,
+  changedTables,
+  countRows,
+  createTeam,
+  errorOf,
+  fastUser,
+  fingerprint,
+  message as msg,
+  ok,
+  openStream,
+  reportFigures,
+  waitFor,
+  worker,
+  type ApiResponse,
+  type EventStream,
+  type Frame,
+  type QueueName,
+  type TestUser,
+} from "../harness";
+import { assertInvariants, invariantStats } from "./invariants";
 
 const DAY = "2026-01-30";
 const faults = { survived: 0, byKind: {} as Record<string, number> };
@@ -22,7 +40,6 @@ async function survived(kind: string) {
   faults.byKind[kind] = (faults.byKind[kind] ?? 0) + 1;
 }
 
-const msg = (body: unknown, attempts = 1, id: string = crypto.randomUUID()): TestMessage => ({ id, timestamp: new Date(), attempts, body });
 
 // ─── A fake GitHub at the fetch boundary, with failures on demand ───────────────────────────────
 
@@ -104,7 +121,6 @@ async function userWithDay(): Promise<TestUser> {
 const requestRow = (id: number) => env.DB.prepare("SELECT * FROM report_requests WHERE id = ?").bind(id).first<Record<string, any>>();
 const insertRequest = async (userId: number, day = DAY) =>
   (await env.DB.prepare("INSERT INTO report_requests (user_id, type, day) VALUES (?, 'DAILY', ?) RETURNING id").bind(userId, day).first<{ id: number }>())!.id;
-const countRows = async (sql: string, ...binds: unknown[]) => (await env.DB.prepare(sql).bind(...binds).first<{ n: number }>())!.n;
 
 // ─── Consumers that throw mid-batch ─────────────────────────────────────────────────────────────
 
@@ -159,7 +175,7 @@ describe("faults: a consumer that throws mid-batch", () => {
     await survived("consumer throws mid-batch");
 
     const owner = await fastUser();
-    const team = await teamWith(owner);
+    const team = (await createTeam(owner)).id;
     repos.set("acme/batch-ok", [{ id: 1, number: 1 }]);
     const jobOk = await ok(api("/api/tasks/import_github/", { token: owner.token, body: { owner: "acme", repo: "batch-ok", team_id: team } }));
     const jobDown = await ok(api("/api/tasks/import_github/", { token: owner.token, body: { owner: "acme", repo: "batch-down", team_id: team } }));
@@ -190,7 +206,7 @@ describe("faults: a consumer that throws mid-batch", () => {
     expect((await requestRow(deadRequest))!.status).toBe("FAILED");
     expect((await api(`/api/imports/${deadJob.id}/`, { token: owner.token })).body.status).toBe("FAILED");
     // A queue nobody consumes: the batch is retried, not crashed.
-    const stray = await worker.queue("devfocus-nobody", [msg({ kind: "insights", reportId: 1 })]);
+    const stray = await worker.queue("devfocus-nobody" as QueueName, [msg({ kind: "insights", reportId: 1 })]);
     expect(stray.retryBatch.retry).toBe(true);
     await survived("consumer throws mid-batch");
   });
@@ -223,7 +239,7 @@ describe("faults: messages delivered twice", () => {
 
   it("an import page delivered twice in a row and twice at once: counters exact, no task twice", async () => {
     const owner = await fastUser();
-    const team = await teamWith(owner);
+    const team = (await createTeam(owner)).id;
     repos.set("acme/twice", Array.from({ length: 230 }, (_, i) => ({ id: 50_000 + i, number: i + 1, pr: i % 10 === 0 })));
     const job = await ok(api("/api/tasks/import_github/", { token: owner.token, body: { owner: "acme", repo: "twice", team_id: team } }));
     sent.github!.length = 0;
@@ -269,20 +285,14 @@ describe("faults: a D1 failure injected into each multi-statement write", () => 
   });
 
   /** The write fails with the error envelope, nothing of it is in D1, and it succeeds once D1 is well. */
-  async function nothingHalfWritten(
-    label: string,
-    which: RegExp,
-    call: () => Promise<{ status: number; body: any; text: string }>,
-    okStatus: number[],
-    at?: number,
-  ) {
+  async function nothingHalfWritten<T>(label: string, which: RegExp, call: () => Promise<ApiResponse<T>>, okStatus: number[], at?: number) {
     const before = await fingerprint();
     const spy = failNextBatch(which, at);
     const res = await call();
     spy.mockRestore();
     expect(res.status, `${label}: ${res.text}`).toBeGreaterThanOrEqual(400);
-    expect(res.body?.error?.request_id, label).toEqual(expect.any(String));
-    if (res.status >= 500) expect(res.body.error.details, label).toEqual([]);
+    expect(errorOf(res).request_id, label).toEqual(expect.any(String));
+    if (res.status >= 500) expect(errorOf(res).details, label).toEqual([]);
     // Only api_tokens.last_used_at may have moved (authentication stamps it); fingerprints ignore it.
     expect(changedTables(before, await fingerprint()), `${label} left rows behind`).toEqual([]);
     await survived("D1 failure in a multi-statement write");
@@ -324,13 +334,13 @@ describe("faults: a D1 failure injected into each multi-statement write", () => 
     await survived("D1 failure in a multi-statement write");
     const again = await ok(api("/api/reports/daily/", { token: v.token, body: { date: DAY } }));
     expect(again.id).toBe(first.id);
-    expect(again.insights.map((i: any) => i.code)).toEqual(first.insights.map((i: any) => i.code));
+    expect(again.insights.map((i) => i.code)).toEqual(first.insights.map((i) => i.code));
     await assertInvariants("insights regenerated");
   });
 
   it("an import page whose D1 batch fails is retried and writes nothing; the retry imports it exactly once", async () => {
     const owner = await fastUser();
-    const team = await teamWith(owner);
+    const team = (await createTeam(owner)).id;
     repos.set("acme/d1-fail", Array.from({ length: 40 }, (_, i) => ({ id: 70_000 + i, number: i + 1 })));
     const job = await ok(api("/api/tasks/import_github/", { token: owner.token, body: { owner: "acme", repo: "d1-fail", team_id: team } }));
     const page = msg({ kind: "import_page", jobId: job.id, page: 1 });
@@ -348,7 +358,7 @@ describe("faults: a D1 failure injected into each multi-statement write", () => 
 
   it("a queue that refuses the send: no report request or import job is left PENDING with no message", async () => {
     const w = await fastUser();
-    const team = await teamWith(w);
+    const team = (await createTeam(w)).id;
     for (const [label, q, call, table] of [
       ["report request", env.REPORTS_QUEUE, () => api("/api/report-requests/", { token: w.token, body: { type: "DAILY" } }), "report_requests"],
       ["daily-async", env.REPORTS_QUEUE, () => api("/api/reports/daily-async/", { token: w.token, body: { date: DAY } }), "report_requests"],
@@ -358,7 +368,7 @@ describe("faults: a D1 failure injected into each multi-statement write", () => 
       vi.mocked(q.send).mockRejectedValueOnce(new Error("Queue send failed: service unavailable"));
       const res = await call();
       expect(res.status, label).toBe(500);
-      expect(res.body.error.details).toEqual([]);
+      expect(errorOf(res).details).toEqual([]);
       const pending = await countRows(`SELECT count(*) AS n FROM ${table} WHERE status = 'PENDING' AND ${table === "import_jobs" ? "created_by" : "user_id"} = ?`, w.id);
       expect(pending, `${label} left PENDING`).toBe(0);
       await survived("queue send refused");
@@ -371,7 +381,7 @@ describe("faults: a D1 failure injected into each multi-statement write", () => 
 describe("faults: GitHub timeouts, resets and 5xx", () => {
   it("each failure retries the page with a reason and writes nothing; once GitHub is back the import completes exactly", async () => {
     const owner = await fastUser();
-    const team = await teamWith(owner);
+    const team = (await createTeam(owner)).id;
     repos.set("acme/flaky", Array.from({ length: 150 }, (_, i) => ({ id: 90_000 + i, number: i + 1, pr: i % 15 === 0 })));
     const token = "ghp_faultsSecretToken0123456789";
     const job = await ok(api("/api/tasks/import_github/", { token: owner.token, body: { owner: "acme", repo: "flaky", team_id: team, token } }));
@@ -422,7 +432,7 @@ describe("faults: GitHub timeouts, resets and 5xx", () => {
 
   it("a GitHub that never answers: the request times out and the page is retried, the consumer is not held", { timeout: 15_000 }, async () => {
     const owner = await fastUser();
-    const team = await teamWith(owner);
+    const team = (await createTeam(owner)).id;
     repos.set("acme/silent", [{ id: 99_001, number: 1 }]);
     const job = await ok(api("/api/tasks/import_github/", { token: owner.token, body: { owner: "acme", repo: "silent", team_id: team } }));
     // GitHub accepts the connection and never answers; only the request's own deadline ends it.
@@ -447,7 +457,7 @@ describe("faults: GitHub timeouts, resets and 5xx", () => {
 
   it("401 and 404 fail the job for good; a later redelivery of its pages does nothing", async () => {
     const owner = await fastUser();
-    const team = await teamWith(owner);
+    const team = (await createTeam(owner)).id;
     for (const status of [401, 404]) {
       const job = await ok(api("/api/tasks/import_github/", { token: owner.token, body: { owner: "acme", repo: `gone-${status}`, team_id: team } }));
       nextAnswers.push(() => Response.json({ message: "no" }, { status }));
@@ -467,11 +477,11 @@ describe("faults: GitHub timeouts, resets and 5xx", () => {
 
 describe("faults: an EventHub evicted or aborted mid-stream", () => {
   /** Reads frames until `count` events arrived or the stream ends. */
-  async function readEvents(s: Awaited<ReturnType<typeof openStream>>, count: number, timeoutMs = 3000) {
+  async function readEvents(s: EventStream, count: number, timeoutMs = 3000) {
     const events: Frame[] = [];
     const deadline = Date.now() + timeoutMs;
     while (events.length < count && Date.now() < deadline) {
-      const f = await s.next(Math.max(1, deadline - Date.now()));
+      const f = await s.read(Math.max(1, deadline - Date.now()));
       if (f === null || f === "timeout") break;
       if (f.event && f.event !== "reports" && f.event !== "insights") events.push(f);
     }

@@ -7,9 +7,7 @@
  */
 import { env } from "cloudflare:workers";
 import { afterAll, beforeAll, describe, expect, it, vi, type MockInstance } from "vitest";
-import { FINGERPRINT_TABLES } from "./invariants";
-import { api, worker, type ApiResponse, type CallOptions } from "../helpers";
-import { openStream, reportFigures, type Frame } from "./support";
+import { api, errorOf, FINGERPRINT_TABLES, message, ok, openStream, reportFigures, worker, type ApiResponse, type Frame } from "../harness";
 
 const uid = crypto.randomUUID().slice(0, 8);
 const PASSWORD = `pw-${uid}-correct-horse`;
@@ -27,9 +25,10 @@ const queued: unknown[] = [];
 let secretFigures: Record<string, number> = {};
 
 /** A recorded API call: every response is scanned at the end. */
-async function call(label: string, path: string, opts: CallOptions = {}): Promise<ApiResponse> {
-  const res = await api(path, opts);
-  responses.push({ label: `${opts.method ?? (opts.body ? "POST" : "GET")} ${path} (${label})`, index: responses.length, text: res.text, headers: JSON.stringify([...res.headers]) });
+async function call<T>(label: string, request: Promise<ApiResponse<T>>): Promise<ApiResponse<T>> {
+  const res = await request;
+  const url = new URL(res.url);
+  responses.push({ label: `${res.method} ${url.pathname}${url.search} (${label})`, index: responses.length, text: res.text, headers: JSON.stringify([...res.headers]) });
   return res;
 }
 /** Registers a secret; `issuedBy` is the index of the response allowed to show it (once). */
@@ -90,69 +89,69 @@ describe("secrets: never in a response, a log line, a data point, an export, a f
     const email = `secret-${uid}@example.com`;
 
     // Accounts and tokens.
-    const reg = await call("register", "/api/auth/register/", { body: { email, password: PASSWORD, name: "Sec" }, headers: ip });
+    const reg = await call("register", api("/api/auth/register/", { body: { email, password: PASSWORD, name: "Sec" }, headers: ip }));
     expect(reg.status).toBe(201);
     const t0 = secret("register token", reg.body.token, responses.length - 1);
-    expect((await call("wrong password", "/api/auth/login/", { body: { email, password: `${PASSWORD}-wrong` }, headers: ip })).status).toBe(401);
+    expect((await call("wrong password", api("/api/auth/login/", { body: { email, password: `${PASSWORD}-wrong` }, headers: ip }))).status).toBe(401);
     secret("wrong password", `${PASSWORD}-wrong`);
-    expect((await call("password as email", "/api/auth/login/", { body: { email: PASSWORD, password: PASSWORD }, headers: ip })).status).toBe(400);
-    expect((await call("short password", "/api/auth/register/", { body: { email: `x${email}`, password: "short" }, headers: ip })).status).toBe(400);
-    const login = await call("login", "/api/auth/login/", { body: { email, password: PASSWORD }, headers: ip });
+    expect((await call("password as email", api("/api/auth/login/", { body: { email: PASSWORD, password: PASSWORD }, headers: ip }))).status).toBe(400);
+    expect((await call("short password", api("/api/auth/register/", { body: { email: `x${email}`, password: "short" }, headers: ip }))).status).toBe(400);
+    const login = await call("login", api("/api/auth/login/", { body: { email, password: PASSWORD }, headers: ip }));
     const t1 = secret("login token", login.body.token, responses.length - 1);
-    const named = await call("named token", "/api/auth/tokens/", { token: t0, body: { name: "cli", expires_at: new Date(Date.now() + 86_400_000).toISOString() } });
+    const named = await call("named token", api("/api/auth/tokens/", { token: t0, body: { name: "cli", expires_at: new Date(Date.now() + 86_400_000).toISOString() } }));
     const t2 = secret("named token", named.body.token, responses.length - 1);
-    const list = await call("token list", "/api/auth/tokens/", { token: t1 });
+    const list = await call("token list", api("/api/auth/tokens/", { token: t1 }));
     expect(list.body.results.length).toBe(3);
     for (const t of list.body.results) expect(Object.keys(t).sort()).toEqual(["created_at", "expires_at", "id", "last_used_at", "name", "prefix", "scope"]);
-    await call("me", "/api/auth/me/", { token: t2 });
-    await call("token in the query string", `/api/tasks/?access_token=${t2}&token=${t1}`, { token: t0 });
-    await call("bad bearer", "/api/auth/me/", { headers: { Authorization: `Bearer ${t0}junk` } });
-    await call("token as basic auth", "/api/auth/me/", { headers: { Authorization: `Basic ${btoa(`${email}:${PASSWORD}`)}` } });
+    await call("me", api("/api/auth/me/", { token: t2 }));
+    await call("token in the query string", api(`/api/tasks/?access_token=${t2}&token=${t1}`, { token: t0 }));
+    await call("bad bearer", api("/api/auth/me/", { headers: { Authorization: `Bearer ${t0}junk` } }));
+    await call("token as basic auth", api("/api/auth/me/", { headers: { Authorization: `Basic ${btoa(`${email}:${PASSWORD}`)}` } }));
 
     // Work that produces data, reports and events.
-    const team = (await call("team", "/api/teams/", { token: t0, body: { name: "Secret team" } })).body.id;
+    const team = (await call("team", api("/api/teams/", { token: t0, body: { name: "Secret team" } }))).body.id;
     const streams = [await openStream("/api/events/stream/", t1), await openStream(`/api/events/stream/?team=${team}`, t2)];
-    const task = (await call("task", "/api/tasks/", { token: t0, body: { title: "Task", team } })).body.id;
-    const s = (await call("session", "/api/sessions/", { token: t1, body: { team, started_at: "2026-01-30T09:00:00Z" } })).body.id;
-    await call("switch", "/api/context-switches/", { token: t1, body: { dev_session: s, to_task: task } });
-    await call("resource", "/api/resources/", { token: t1, body: { task, url: "https://example.com/doc" } });
-    await call("close", `/api/sessions/${s}/close/`, { token: t1, body: { ended_at: "2026-01-30T09:20:00Z" } });
-    await call("daily", "/api/reports/daily/", { token: t0, body: { date: "2026-01-30" } });
-    await call("team daily", "/api/reports/daily/", { token: t0, body: { date: "2026-01-30", team } });
+    const task = (await call("task", api("/api/tasks/", { token: t0, body: { title: "Task", team } }))).body.id;
+    const s = (await call("session", api("/api/sessions/", { token: t1, body: { team, started_at: "2026-01-30T09:00:00Z" } }))).body.id;
+    await call("switch", api("/api/context-switches/", { token: t1, body: { dev_session: s, to_task: task } }));
+    await call("resource", api("/api/resources/", { token: t1, body: { task, url: "https://example.com/doc" } }));
+    await call("close", api(`/api/sessions/${s}/close/`, { token: t1, body: { ended_at: "2026-01-30T09:20:00Z" } }));
+    await call("daily", api("/api/reports/daily/", { token: t0, body: { date: "2026-01-30" } }));
+    await call("team daily", api("/api/reports/daily/", { token: t0, body: { date: "2026-01-30", team } }));
 
     // GitHub imports: with the request's token, with the server's secret, with a token GitHub refuses.
     for (const [label, token] of [["request token", GITHUB_TOKEN_IN_REQUEST], ["server secret", undefined], ["refused token", `ghp_refused${uid}`]] as const) {
       if (label === "refused token") secret("refused GitHub token", token!);
       queued.length = 0;
-      const job = await call(`import (${label})`, "/api/tasks/import_github/", { token: t0, body: { owner: "acme", repo: "repo", team_id: team, ...(token ? { token } : {}) } });
+      const job = await call(`import (${label})`, api("/api/tasks/import_github/", { token: t0, body: { owner: "acme", repo: "repo", team_id: team, ...(token ? { token } : {}) } }));
       expect(job.status).toBe(202);
       expect(queued).toEqual([{ kind: "import_page", jobId: job.body.id, page: 1, ...(token ? { token } : {}) }]);
-      await worker.queue("devfocus-github-import", [{ id: crypto.randomUUID(), timestamp: new Date(), attempts: 1, body: queued[0] }]);
-      const after = await call(`import job (${label})`, `/api/imports/${job.body.id}/`, { token: t2 });
+      await worker.queue("devfocus-github-import", [message(queued[0])]);
+      const after = await call(`import job (${label})`, api(`/api/imports/${job.body.id}/`, { token: t2 }));
       expect(after.body.status).toBe(label === "refused token" ? "FAILED" : "DONE");
     }
-    await call("imports", "/api/imports/", { token: t1 });
+    await call("imports", api("/api/imports/", { token: t1 }));
 
     // Request logs through the Analytics Engine SQL API (its token is a secret), success and failure.
-    expect((await call("request logs", "/api/request-logs/", { token: t1 })).status).toBe(200);
+    expect((await call("request logs", api("/api/request-logs/", { token: t1 }))).status).toBe(200);
     vi.mocked(globalThis.fetch).mockImplementationOnce(async () => new Response(`upstream error mentioning ${CF_API_TOKEN}`, { status: 500 }));
-    expect((await call("request logs failing", "/api/request-logs/", { token: t1 })).status).toBe(502);
+    expect((await call("request logs failing", api("/api/request-logs/", { token: t1 }))).status).toBe(502);
 
     // Every export, both formats, personal and team.
     for (const kind of ["tasks", "sessions", "reports", "insights"]) {
       for (const format of ["csv", "json"]) {
-        expect((await call(`export ${kind}.${format}`, `/api/${kind}/export/?format=${format}`, { token: t0 })).status).toBe(200);
-        expect((await call(`team export ${kind}.${format}`, `/api/${kind}/export/?format=${format}&team=${team}`, { token: t2 })).status).toBe(200);
+        expect((await call(`export ${kind}.${format}`, api(`/api/${kind}/export/?format=${format}`, { token: t0 }))).status).toBe(200);
+        expect((await call(`team export ${kind}.${format}`, api(`/api/${kind}/export/?format=${format}&team=${team}`, { token: t2 }))).status).toBe(200);
       }
     }
-    await call("openapi", "/api/openapi.json");
+    await call("openapi", api("/api/openapi.json"));
 
     // An internal error: its response carries the request id only (the detail goes to the log).
     const broken = vi.spyOn(env.DB, "batch").mockRejectedValueOnce(new Error("D1_ERROR: disk I/O error (injected)"));
-    const crash = await call("internal error", "/api/teams/", { token: t0, body: { name: "Crash" } });
+    const crash = await call("internal error", api("/api/teams/", { token: t0, body: { name: "Crash" } }));
     broken.mockRestore();
     expect(crash.status).toBe(500);
-    expect(crash.body.error).toEqual({ code: "INTERNAL", message: "Internal server error.", details: [], request_id: expect.any(String) });
+    expect(errorOf(crash)).toEqual({ code: "INTERNAL", message: "Internal server error.", details: [], request_id: expect.any(String) });
 
     for (const st of streams) {
       frames.push(...(await st.drain(300)));
@@ -203,8 +202,8 @@ describe("secrets: a token stops working on its very next request", () => {
   it("revoked, logged out, expired — and a burst of requests right after the revocation: every one 401", { timeout: 30_000 }, async () => {
     const email = `revoke-${uid}@example.com`;
     const reg = await api("/api/auth/register/", { body: { email, password: PASSWORD }, headers: { "CF-Connecting-IP": "192.0.2.201" } });
-    const main = reg.body.token as string;
-    const make = async (name: string, extra: object = {}) => (await api("/api/auth/tokens/", { token: main, body: { name, ...extra } })).body as { id: number; token: string };
+    const main = reg.body.token;
+    const make = (name: string, extra: { expires_at?: string } = {}) => ok(api("/api/auth/tokens/", { token: main, body: { name, ...extra } }));
 
     // DELETE /api/auth/tokens/{id}: the very next request with it is refused, on every route.
     const revoked = await make("revoked");
@@ -212,7 +211,7 @@ describe("secrets: a token stops working on its very next request", () => {
     expect((await api(`/api/auth/tokens/${revoked.id}/`, { method: "DELETE", token: main })).status).toBe(204);
     const next = await api("/api/auth/me/", { token: revoked.token });
     expect(next.status).toBe(401);
-    expect(next.body.error.code).toBe("UNAUTHORIZED");
+    expect(errorOf(next).code).toBe("UNAUTHORIZED");
     for (const path of ["/api/tasks/", "/api/sessions/", "/api/teams/", "/api/reports/export/", "/api/events/stream/"]) {
       expect((await api(path, { token: revoked.token })).status, path).toBe(401);
     }
