@@ -10,9 +10,12 @@ export interface D1Usage {
  * D1 with a meter: every round trip adds its statements, rows read/written (from D1's result meta) and
  * time to a per-request D1Usage, which becomes the Server-Timing header and request-log doubles.
  *
- * drizzle reads selects through `raw()`, whose public result drops D1's meta. When the statement exposes
- * workerd's internal session (`dbSession._sendOrThrow`), the same single query is sent through it to keep
- * the meta; otherwise (a runtime without it) the plain `raw()` is used and only time is counted.
+ * Public D1 APIs only. drizzle reads selects through `raw()`, whose result drops D1's meta, so the meter
+ * answers `raw()` with `all()` — which keeps it — and turns the row objects into arrays, as drizzle's own
+ * batch path does. A SELECT is sent as `SELECT * FROM (<it>)`: SQLite then names duplicate columns apart
+ * (`id`, `id:1` for a join), which objects would otherwise collapse; the subquery is flattened, its plan and
+ * order unchanged. Only a result with a column named like an array index ("0", "1", …), whose object key
+ * order JavaScript would change, is read again through `raw()` (counted as a second query).
  */
 export function newUsage(): D1Usage {
   return { queries: 0, rowsRead: 0, rowsWritten: 0, durationMs: 0 };
@@ -21,19 +24,6 @@ export function newUsage(): D1Usage {
 interface Meta {
   rows_read?: number;
   rows_written?: number;
-}
-interface InternalStatement {
-  dbSession?: {
-    _sendOrThrow?: (
-      endpoint: string,
-      sql: string,
-      params: unknown[],
-      format: string,
-      span: typeof NO_SPAN,
-    ) => Promise<{ meta?: Meta; results?: { columns: string[]; rows: unknown[][] } }[]>;
-  };
-  statement?: string;
-  params?: unknown[];
 }
 
 function record(usage: D1Usage, started: number, metas: (Meta | undefined)[]) {
@@ -45,14 +35,20 @@ function record(usage: D1Usage, started: number, metas: (Meta | undefined)[]) {
   }
 }
 
+const READS = /^\s*(select|with)\b/i;
+const INDEX_LIKE = /^(0|[1-9][0-9]*)$/;
+
 class MeteredStatement {
   constructor(
+    private readonly db: D1Database,
     readonly inner: D1PreparedStatement,
     private readonly usage: D1Usage,
+    private readonly query: string,
+    private readonly values: unknown[] = [],
   ) {}
 
   bind(...values: unknown[]) {
-    return new MeteredStatement(this.inner.bind(...values), this.usage);
+    return new MeteredStatement(this.db, this.inner.bind(...values), this.usage, this.query, values);
   }
 
   async first<T>(column?: string): Promise<T | null> {
@@ -80,38 +76,25 @@ class MeteredStatement {
 
   async raw<T = unknown[]>(options?: { columnNames?: boolean }): Promise<T[]> {
     const started = performance.now();
-    const internal = this.inner as unknown as InternalStatement;
-    const send = internal.dbSession?._sendOrThrow;
-    if (typeof send === "function" && typeof internal.statement === "string") {
-      let res: Awaited<ReturnType<NonNullable<typeof send>>>[number] | undefined;
-      try {
-        [res] = await send.call(internal.dbSession, "/query", internal.statement, internal.params ?? [], "ROWS_AND_COLUMNS", NO_SPAN);
-      } catch (err) {
-        // A D1 error (constraint, syntax…) is the statement's own: rethrow it as raw() would.
-        if (err instanceof Error && err.message.startsWith("D1_ERROR")) throw err;
-        res = undefined; // the internal path is not usable here: fall back to the public API below
-      }
-      if (res) {
-        record(this.usage, started, [res.meta]);
-        const body = res.results as unknown;
-        const rows = (Array.isArray(body) ? body.map((r) => Object.values(r as object)) : (res.results?.rows ?? [])) as T[];
-        const columns = Array.isArray(body) ? Object.keys((body[0] as object) ?? {}) : res.results?.columns;
-        return options?.columnNames ? [columns as T, ...rows] : rows;
-      }
+    const stmt = READS.test(this.query) ? this.db.prepare(`SELECT * FROM (${this.query})`).bind(...this.values) : this.inner;
+    const res = await stmt.all<Record<string, unknown>>();
+    record(this.usage, started, [res.meta]);
+    const columns = res.results[0] ? Object.keys(res.results[0]) : [];
+    if (columns.some((c) => INDEX_LIKE.test(c))) {
+      const again = performance.now();
+      const rows = options?.columnNames ? await this.inner.raw<T>({ columnNames: true }) : await this.inner.raw<T>();
+      record(this.usage, again, []);
+      return rows as T[];
     }
-    const rows = options?.columnNames ? await this.inner.raw<T>({ columnNames: true }) : await this.inner.raw<T>();
-    record(this.usage, started, []);
-    return rows as T[];
+    const rows = res.results.map((r) => columns.map((c) => r[c])) as T[];
+    return options?.columnNames ? [columns as T, ...rows] : rows;
   }
 }
-
-/** The tracing span workerd's internal query path expects; metrics need none. */
-const NO_SPAN = { setAttribute() {}, setAttributes() {} };
 
 /** A D1Database whose work is added to `usage`. */
 export function meteredD1(db: D1Database, usage: D1Usage): D1Database {
   const metered = {
-    prepare: (query: string) => new MeteredStatement(db.prepare(query), usage),
+    prepare: (query: string) => new MeteredStatement(db, db.prepare(query), usage, query),
     async batch<T>(statements: MeteredStatement[]) {
       const started = performance.now();
       const res = await db.batch<T>(statements.map((s) => (s instanceof MeteredStatement ? s.inner : (s as D1PreparedStatement))));
