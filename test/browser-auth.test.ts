@@ -2,9 +2,8 @@ import { createExecutionContext, waitOnExecutionContext } from "cloudflare:test"
 import { env, exports } from "cloudflare:workers";
 import { describe, expect, it } from "vitest";
 import { app } from "../src/app";
-import { api, BASE, expectError, makeUser, teamWithRoles, type ApiResponse } from "./helpers";
+import { api, BASE, expectError, makeUser, openStream, PASSWORD, teamWithRoles, type ApiResponse } from "./harness";
 
-const PASSWORD = "correct horse battery";
 const SAME_ORIGIN = { Origin: BASE };
 const count = async (table: string) => (await env.DB.prepare(`SELECT count(*) AS n FROM ${table}`).first<{ n: number }>())!.n;
 
@@ -27,32 +26,6 @@ async function signedIn() {
   const cookie = `devfocus_session=${sessionCookie(res).value}`;
   return { ...u, cookie };
 }
-
-/** Waits until a stream ends (true) or `ms` pass (false). */
-async function streamEnds(res: Response, ms = 3000): Promise<boolean> {
-  const reader = res.body!.getReader();
-  const deadline = Date.now() + ms;
-  for (;;) {
-    const left = deadline - Date.now();
-    if (left <= 0) {
-      await reader.cancel();
-      return false;
-    }
-    const chunk = await Promise.race([reader.read(), new Promise<"timeout">((r) => setTimeout(() => r("timeout"), left))]);
-    if (chunk === "timeout") {
-      await reader.cancel();
-      return false;
-    }
-    if (chunk.done) return true;
-  }
-}
-
-const openStream = async (path: string, headers: Record<string, string>) => {
-  const res = await exports.default.fetch(new Request(BASE + path, { headers }));
-  expect(res.status).toBe(200);
-  expect(res.headers.get("Content-Type")).toMatch(/^text\/event-stream/);
-  return res;
-};
 
 describe("browser sessions: happy path", () => {
   it("POST /api/auth/session/ signs in with an HttpOnly, SameSite=Lax, Secure, 7-day cookie and no token in the body", async () => {
@@ -115,7 +88,7 @@ describe("browser sessions: happy path", () => {
 
     const other = await signedIn();
     const list = await api("/api/auth/sessions/", { token: other.token });
-    const revoked = await api(`/api/auth/sessions/${list.body.results[0].id}/`, { method: "DELETE", token: other.token });
+    const revoked = await api(`/api/auth/sessions/${list.body.results[0]!.id}/`, { method: "DELETE", token: other.token });
     expect(revoked.status).toBe(204);
     expectError(await api("/api/auth/me/", { headers: { Cookie: other.cookie } }), 401, "UNAUTHORIZED");
   });
@@ -195,8 +168,8 @@ describe("browser sessions: security", () => {
 describe("live stream in browsers", () => {
   it("EventSource's request (the cookie, no header) opens the stream; signing out ends it at once and the reconnect is refused", async () => {
     const b = await signedIn();
-    const stream = await openStream("/api/events/stream/", { Cookie: b.cookie, Accept: "text/event-stream" });
-    const ended = streamEnds(stream);
+    const stream = await openStream("/api/events/stream/", null, { Cookie: b.cookie, Accept: "text/event-stream" });
+    const ended = stream.ends();
     expect((await api("/api/auth/session/", { method: "DELETE", headers: { Cookie: b.cookie, ...SAME_ORIGIN } })).status).toBe(204);
     expect(await ended).toBe(true);
     expectError(await api("/api/events/stream/", { headers: { Cookie: b.cookie } }), 401, "UNAUTHORIZED");
@@ -205,20 +178,20 @@ describe("live stream in browsers", () => {
   it("revoking a token ends its streams (and only its own); removing a member ends their team stream", async () => {
     const u = await makeUser();
     const second = (await api("/api/auth/tokens/", { token: u.token, body: { name: "second" } })).body;
-    const revokedOne = await openStream("/api/events/stream/", { Authorization: `Bearer ${second.token}` });
-    const kept = await openStream("/api/events/stream/", { Authorization: `Bearer ${u.token}` });
-    const revokedEnds = streamEnds(revokedOne);
+    const revokedOne = await openStream("/api/events/stream/", second.token);
+    const kept = await openStream("/api/events/stream/", u.token);
+    const revokedEnds = revokedOne.ends();
     expect((await api(`/api/auth/tokens/${second.id}/`, { method: "DELETE", token: u.token })).status).toBe(204);
     expect(await revokedEnds).toBe(true);
-    expect(await streamEnds(kept, 500)).toBe(false);
+    expect(await kept.ends(500)).toBe(false);
 
     const { team, users } = await teamWithRoles();
-    const memberStream = await openStream(`/api/events/stream/?team=${team.id}`, { Authorization: `Bearer ${users.MEMBER.token}` });
-    const viewerStream = await openStream(`/api/events/stream/?team=${team.id}`, { Authorization: `Bearer ${users.VIEWER.token}` });
-    const memberEnds = streamEnds(memberStream);
+    const memberStream = await openStream(`/api/events/stream/?team=${team.id}`, users.MEMBER.token);
+    const viewerStream = await openStream(`/api/events/stream/?team=${team.id}`, users.VIEWER.token);
+    const memberEnds = memberStream.ends();
     expect((await api(`/api/teams/${team.id}/members/${users.MEMBER.id}/`, { method: "DELETE", token: users.OWNER.token })).status).toBe(204);
     expect(await memberEnds).toBe(true);
-    expect(await streamEnds(viewerStream, 500)).toBe(false);
+    expect(await viewerStream.ends(500)).toBe(false);
   });
 });
 

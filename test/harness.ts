@@ -493,14 +493,19 @@ const SNAPSHOT_EVENTS = new Set(["reports", "insights"]);
  *   opening()       the opening frames: retry, then the reports and insights snapshots
  *   drain(ms)       every frame until `ms` pass without one (or the stream ends)
  *   expectSilence() throws if anything arrives for a while
+ *   ends(ms)        true when the stream ends within `ms` (cancelled and false if not; throws if it errors)
+ * `token` null sends no Authorization header: a browser's EventSource brings its cookie in `headers`.
  */
-export async function openStream(path: string, token: string, headers: Record<string, string> = {}) {
-  const res = await workerFetch(new Request(new URL(path, BASE), { headers: { Authorization: `Bearer ${token}`, ...headers } }));
+export async function openStream(path: string, token: string | null, headers: Record<string, string> = {}) {
+  const auth: Record<string, string> = token === null ? {} : { Authorization: `Bearer ${token}` };
+  const res = await workerFetch(new Request(new URL(path, BASE), { headers: { ...auth, ...headers } }));
   if (res.status !== 200 || !res.body) throw new Error(`stream failed: ${res.status} ${await res.text()}`);
+  if (!(res.headers.get("Content-Type") ?? "").startsWith("text/event-stream")) throw new Error(`not an event stream: ${res.headers.get("Content-Type")}`);
   const reader = res.body.getReader();
   const decoder = new TextDecoder();
   let buffer = "";
   let ended = false;
+  let failure: unknown;
   let pending: Promise<ReadableStreamReadResult<Uint8Array>> | null = null;
   const chunk = () => (pending ??= reader.read());
 
@@ -519,8 +524,9 @@ export async function openStream(path: string, token: string, headers: Record<st
       let got: ReadableStreamReadResult<Uint8Array> | "timeout";
       try {
         got = await Promise.race([chunk(), timeout]);
-      } catch {
+      } catch (err) {
         ended = true; // the stream errored (its hub went away): the same as its end for the client
+        failure = err;
         pending = null;
         continue;
       } finally {
@@ -566,7 +572,22 @@ export async function openStream(path: string, token: string, headers: Record<st
     const got = await Promise.race([chunk(), new Promise<"quiet">((r) => setTimeout(() => r("quiet"), ms))]);
     if (got !== "quiet") throw new Error(`unexpected data: ${got.done ? "end of stream" : decoder.decode(got.value)}`);
   };
-  return { res, read, next, nextEvent, opening, drain, expectSilence, cancel: () => reader.cancel().catch(() => undefined) };
+  const cancel = () => reader.cancel().catch(() => undefined);
+  const ends = async (ms = 3000): Promise<boolean> => {
+    const deadline = Date.now() + ms;
+    for (;;) {
+      const f = await read(Math.max(0, deadline - Date.now()));
+      if (f === null) {
+        if (failure !== undefined) throw failure;
+        return true;
+      }
+      if (f === "timeout") {
+        await cancel();
+        return false;
+      }
+    }
+  };
+  return { res, read, next, nextEvent, opening, drain, expectSilence, ends, cancel };
 }
 export type EventStream = Awaited<ReturnType<typeof openStream>>;
 
