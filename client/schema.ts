@@ -5647,6 +5647,12 @@ export interface components {
                 role: "MAIN" | "SIDE";
                 title: string;
             }[];
+            /** @description The session's pauses, in time order. */
+            pauses: {
+                paused_at: string;
+                /** @description null while paused. */
+                resumed_at: string | null;
+            }[];
         };
         CreateSessionRequest: {
             /** @default  */

@@ -198,14 +198,9 @@ export function createApp() {
   );
   app.use("/api/*", async (c, next) => {
     const method = c.req.method;
-    if (method === "POST" || method === "PUT" || method === "PATCH") {
-      const hasBody = c.req.raw.body !== null && c.req.header("Content-Length") !== "0";
-      if (hasBody && !JSON_TYPE.test(c.req.header("Content-Type") ?? "")) {
-        throw new ApiError("UNSUPPORTED_MEDIA_TYPE", "Send the body as application/json.");
-      }
-      if (hasBody) await refuseIllFormedText(c);
-    }
     const path = c.req.path.replace(/\/+$/, "");
+    // Who is asking, and (for the cookie) from where, before anything about the body: a forged cross-site
+    // write is a 403 whatever it sends (a text/plain form post too), not a 415.
     if (!isPublic(method, path)) {
       // The WakaTime-compatible API takes editor keys and tokens (Basic, Bearer, ?api_key=), never the cookie.
       const actor = await authenticate(c, { compat: isCompatPath(path) });
@@ -217,6 +212,13 @@ export function createApp() {
     } else if (method === "POST" && ISSUES_SESSION.has(path)) {
       const refusal = crossSiteRefusal(c, false);
       if (refusal) throw refusal;
+    }
+    if (method === "POST" || method === "PUT" || method === "PATCH") {
+      const hasBody = c.req.raw.body !== null && c.req.header("Content-Length") !== "0";
+      if (hasBody && !JSON_TYPE.test(c.req.header("Content-Type") ?? "")) {
+        throw new ApiError("UNSUPPORTED_MEDIA_TYPE", "Send the body as application/json.");
+      }
+      if (hasBody) await refuseIllFormedText(c);
     }
     await next();
   });

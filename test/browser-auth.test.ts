@@ -131,6 +131,14 @@ describe("browser sessions: security", () => {
     expect((await api("/api/auth/me/", { headers: { Cookie: b.cookie } })).status).toBe(200); // not signed out either
   });
 
+  it("a cross-site form post (text/plain, the one a page can send without a preflight) is a 403, not a 415", async () => {
+    const b = await signedIn();
+    const before = await count("tasks");
+    const res = await api("/api/tasks/", { method: "POST", raw: '{"title":"forged"}', headers: { Cookie: b.cookie, Origin: "https://evil.example", "Content-Type": "text/plain" } });
+    expectError(res, 403, "FORBIDDEN");
+    expect(await count("tasks")).toBe(before);
+  });
+
   it("Bearer requests are unaffected by Origin (no ambient credential to abuse)", async () => {
     const u = await makeUser();
     const res = await api("/api/tasks/", { token: u.token, body: { title: "from a script" }, headers: { Origin: "https://elsewhere.example" } });

@@ -31,6 +31,20 @@ describe("timeline: happy path", () => {
     const closed = await post(u, `/api/sessions/${id}/close/`, { ended_at: at(40) });
     expect(closed.status).toBe(200);
     expect(closed.body).toMatchObject({ status: "DONE", ended_at: at(40), total_focus_minutes: 30, last_switch_at: at(40) });
+    // The detail carries the pauses (the dashboard's timeline draws them), in time order.
+    expect(closed.body.pauses).toEqual([{ paused_at: at(20), resumed_at: at(30) }]);
+  });
+
+  it("the detail lists a running session's pauses in time order, the open one with resumed_at null", async () => {
+    const u = await makeUser();
+    const id = await session(u);
+    await post(u, `/api/sessions/${id}/pause/`, { at: at(5) });
+    await post(u, `/api/sessions/${id}/resume/`, { at: at(8) });
+    await post(u, `/api/sessions/${id}/pause/`, { at: at(12) });
+    expect((await detail(u, id)).pauses).toEqual([
+      { paused_at: at(5), resumed_at: at(8) },
+      { paused_at: at(12), resumed_at: null },
+    ]);
   });
 
   it("a default close is never before an event a client clock a moment ahead put on the timeline", async () => {

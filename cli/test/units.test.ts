@@ -240,6 +240,7 @@ function fakeApi({ failPostsAfter = Infinity } = {}) {
         created_at: t,
         updated_at: t,
         tasks: [],
+        pauses: [],
       };
       db.sessions.push(s);
       return json(201, s);

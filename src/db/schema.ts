@@ -1,8 +1,9 @@
 import { sql } from "drizzle-orm";
 import { index, integer, sqliteTable, text, uniqueIndex, type AnySQLiteColumn } from "drizzle-orm/sqlite-core";
+import { ROLES } from "./roles";
 
-/** Every enum of the API lives here once; zod schemas and the OpenAPI document derive from these. */
-export const ROLES = ["VIEWER", "MEMBER", "ADMIN", "OWNER"] as const;
+/** Every enum of the API lives here once (ROLES in the leaf db/roles.ts, which the dashboard imports too); zod schemas and the OpenAPI document derive from these. */
+export { ROLES };
 export const WEEK_STARTS = ["MON", "SUN"] as const;
 export const TASK_TYPES = ["BUG", "FEATURE", "REFACTOR"] as const;
 export const TASK_PRIORITIES = ["LOW", "MED", "HIGH"] as const;

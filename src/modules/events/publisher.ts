@@ -1,16 +1,8 @@
 import type { Bindings } from "../../env";
 
-export const EVENT_TYPES = [
-  "report.created",
-  "insight.created",
-  "report_request.updated",
-  "import.updated",
-  "session.closed",
-] as const;
-export type EventType = (typeof EVENT_TYPES)[number];
+import type { Channel, EventType } from "./types";
 
-/** An EventHub channel: one Durable Object per user and per team. */
-export type Channel = `user:${number}` | `team:${number}`;
+export { EVENT_TYPES, type Channel, type EventType } from "./types";
 
 /** The channels an object belongs to: always its user's, and its team's when it has one. */
 export function channelsFor(owner: { userId?: number | null; teamId?: number | null }): Channel[] {

@@ -71,6 +71,9 @@ export const Session = z
 
 export const SessionDetail = Session.extend({
   tasks: z.array(z.object({ task: z.number().int(), role: z.enum(SESSION_TASK_ROLES), title: z.string() })),
+  pauses: z
+    .array(z.object({ paused_at: z.string(), resumed_at: z.string().nullable().openapi({ description: "null while paused." }) }))
+    .openapi({ description: "The session's pauses, in time order." }),
 }).openapi("DevSessionDetail");
 
 export type SessionRow = typeof devSessions.$inferSelect;

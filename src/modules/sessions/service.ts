@@ -83,18 +83,28 @@ export const attachedTasks = (db: Db, sessionId: number) =>
     .where(eq(sessionTasks.sessionId, sessionId))
     .orderBy(asc(sessionTasks.id));
 
+/** The pauses of a session, in time order, as the detail shows them. */
+export const sessionPauseRows = (db: Db, sessionId: number) =>
+  db
+    .select({ paused_at: sessionPauses.pausedAt, resumed_at: sessionPauses.resumedAt })
+    .from(sessionPauses)
+    .where(eq(sessionPauses.sessionId, sessionId))
+    .orderBy(asc(sessionPauses.pausedAt), asc(sessionPauses.id));
+
+/** A session with its attached tasks and pauses (both read in one D1 batch). */
 export async function sessionDetail(db: Db, session: SessionRow) {
-  return { ...serializeSession(session), tasks: await attachedTasks(db, session.id) };
+  const [tasks, pauses] = await db.batch([attachedTasks(db, session.id), sessionPauseRows(db, session.id)]);
+  return { ...serializeSession(session), tasks, pauses };
 }
 
 /**
- * A readable session with its tasks: both reads in one D1 batch (one round trip). The tasks are read
- * before visibility is known and dropped with a 404 when the session is not readable.
+ * A readable session with its tasks and pauses: the reads in one D1 batch (one round trip). Tasks and pauses
+ * are read before visibility is known and dropped with a 404 when the session is not readable.
  */
 export async function getSession({ db, actor }: Ctx, id: number) {
-  const [[session], attached] = await db.batch([readableSessionQuery(db, actor, id), attachedTasks(db, id)]);
+  const [[session], tasks, pauses] = await db.batch([readableSessionQuery(db, actor, id), attachedTasks(db, id), sessionPauseRows(db, id)]);
   if (!session) throw notFound("Session");
-  return { ...serializeSession(session), tasks: attached };
+  return { ...serializeSession(session), tasks, pauses };
 }
 
 export async function updateSession({ db, actor }: Ctx, { id, ...input }: { id: number } & { title?: string; description?: string }) {

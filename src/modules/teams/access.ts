@@ -1,29 +1,10 @@
 import { and, eq, sql } from "drizzle-orm";
 import { memberships, ROLES, type Role } from "../../db/schema";
+import { atLeast, TEAM_ACTIONS, type TeamAction } from "./roles";
 import type { Actor, Db } from "../../env";
 import { forbidden, notFound } from "../../platform/errors";
 
-/**
- * The role table of DESIGN.md, in one place: the lowest role allowed to do each kind of action in a team.
- * Every module asks `requireRole(db, actor, teamId, action)` before touching team data.
- */
-export const TEAM_ACTIONS = {
-  /** read team, members, team tasks, resources, team reports and insights; stream team events */
-  read: "VIEWER",
-  /** create / edit team tasks and resources; open sessions in the team */
-  write: "MEMBER",
-  /** delete any team task; import from GitHub; generate team reports; read members' sessions */
-  administer: "ADMIN",
-  /** add / remove MEMBER and VIEWER; change roles below ADMIN */
-  manageMembers: "ADMIN",
-  /** grant / revoke ADMIN and OWNER; rename; delete the team */
-  own: "OWNER",
-} as const satisfies Record<string, Role>;
-
-export type TeamAction = keyof typeof TEAM_ACTIONS;
-
-export const roleRank = (role: Role) => ROLES.indexOf(role);
-export const atLeast = (role: Role, min: Role) => roleRank(role) >= roleRank(min);
+export { atLeast, roleRank, TEAM_ACTIONS, type TeamAction } from "./roles";
 
 export interface Membership {
   teamId: number;

@@ -4,7 +4,8 @@ import type { Actor, Ctx, Db } from "../../env";
 import { ApiError, conflict, forbidden, notFound } from "../../platform/errors";
 import { keyset, parseOrdering, toPage } from "../../platform/pagination";
 import { closeStreams } from "../events/publisher";
-import { atLeast, requireRole, TEAM_ACTIONS } from "./access";
+import { requireRole } from "./access";
+import { manageAction, may } from "./roles";
 import { serializeTeam, slugify, TEAM_ORDERING, type MemberListQuery, type TeamListQuery } from "./schemas";
 
 export async function listTeams({ db, actor }: Ctx, q: TeamListQuery & { url: string }) {
@@ -111,9 +112,8 @@ export async function listMembers({ db, actor }: Ctx, { team: teamId, url, ...q 
 
 /** ADMIN manages MEMBER and VIEWER; only OWNER grants, changes or revokes ADMIN and OWNER. */
 function assertMayManage(actorRole: Role, targetRoles: Role[]) {
-  const needsOwner = targetRoles.some((r) => atLeast(r, "ADMIN"));
-  const min = needsOwner ? TEAM_ACTIONS.own : TEAM_ACTIONS.manageMembers;
-  if (!atLeast(actorRole, min)) throw forbidden(needsOwner ? "Only an OWNER can grant or revoke ADMIN and OWNER." : undefined);
+  const action = manageAction(targetRoles);
+  if (!may(actorRole, action)) throw forbidden(action === "own" ? "Only an OWNER can grant or revoke ADMIN and OWNER." : undefined);
 }
 
 const serializeMember = (u: { id: number; email: string; name: string }, role: Role, createdAt: string) => ({
