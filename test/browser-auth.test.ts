@@ -173,7 +173,7 @@ describe("browser sessions: security", () => {
   });
 });
 
-describe("live stream in browsers", () => {
+describe("browser sessions: the live stream", () => {
   it("EventSource's request (the cookie, no header) opens the stream; signing out ends it at once and the reconnect is refused", async () => {
     const b = await signedIn();
     const stream = await openStream("/api/events/stream/", null, { Cookie: b.cookie, Accept: "text/event-stream" });
@@ -203,7 +203,7 @@ describe("live stream in browsers", () => {
   });
 });
 
-describe("CORS", () => {
+describe("platform: CORS", () => {
   const LISTED = "https://app.example";
   /** The app with CORS_ORIGINS set, as `wrangler dev --var CORS_ORIGINS:…` or a deployment's var would. */
   async function call(path: string, init: RequestInit) {
@@ -253,7 +253,7 @@ describe("CORS", () => {
   });
 });
 
-describe("API docs offline", () => {
+describe("platform: API docs offline", () => {
   it("/api/docs loads its script from the Worker's own assets and nothing from another host", async () => {
     const res = await api("/api/docs");
     expect(res.status).toBe(200);

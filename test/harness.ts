@@ -1,8 +1,9 @@
 /**
  * The test harness: every helper the suites share, and the only one.
  *
- *   HTTP      api() typed from the client's OpenAPI paths · client() · ok() · expectError() · walk() · nextPage()
- *             · openapiDocument() · unchecked() for bodies the contract forbids · rawRequest() for bytes no client would send
+ *   HTTP      api(), typed from the client's OpenAPI paths · client(), the typed client itself · ok()
+ *             · expectError() · errorOf() · walk() · nextPage() · openapiDocument()
+ *             · unchecked() for a body the contract forbids · rawRequest() for bytes no client would send
  *   users     makeUser() through the API · fastUser()/fastUsers() straight into D1 · issueToken()
  *   teams     ROLES · teamWithRoles() · createTeam() · addMember() · newMember() · insertMemberships()
  *   roles     roleMatrix(): DESIGN.md's role table as tests, written once
@@ -129,9 +130,9 @@ export interface ApiResponse<T = unknown> {
   text: string;
 }
 
-export interface CallOptions<M extends string = string> {
+export interface CallOptions {
   /** Defaults to POST with a body, GET without. */
-  method?: M;
+  method?: string;
   token?: string;
   body?: unknown;
   headers?: Record<string, string>;

@@ -223,7 +223,7 @@ describe("query plans: reports and insights lists", () => {
   });
 });
 
-describe("round trips: authenticated reads wait for at most two", () => {
+describe("query plans: authenticated reads wait for at most two round trips", () => {
   it("lists and details: auth (with memberships) + one statement or batch", async () => {
     const metric = (h: string | null, name: string) => Number(new RegExp(`${name};desc="(\\d+)"`).exec(h ?? "")?.[1]);
     await api("/api/auth/me/", { token: owner.token }); // the token's first use stamps last_used_at in the background

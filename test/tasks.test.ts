@@ -12,6 +12,7 @@ import { cursorAfter, parseOrdering } from "../src/platform/pagination";
 import {
   addMember,
   api,
+  client,
   createTask,
   createTeam,
   expectError,
@@ -51,9 +52,10 @@ describe("tasks: happy path", () => {
       created_at: expect.stringMatching(/^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z$/),
       updated_at: res.body.created_at,
     });
-    const got = await api(`/api/tasks/${res.body.id}`, { token: u.token });
-    expect(got.status).toBe(200);
-    expect(got.body).toEqual(res.body);
+    // The typed client itself, with the path as the OpenAPI document names it.
+    const got = await client(u.token).GET("/api/tasks/{id}", { params: { path: { id: res.body.id } } });
+    expect(got.response.status).toBe(200);
+    expect(got.data).toEqual(res.body);
   });
 
   it("creates, edits and deletes a team task", async () => {

@@ -10,7 +10,7 @@ import { env } from "cloudflare:workers";
 import { beforeAll, describe, expect, it, vi } from "vitest";
 import { MAX_STREAM_AGE_MS, type EventHub } from "../../src/modules/events/hub";
 import { hubFor } from "../../src/modules/events/publisher";
-import { api, createTeam, fastUser, insertMemberships, ok, openStream, reportFigures, type ApiResponse, type Schemas, type TestUser } from "../harness";
+import { api, createTeam, fastUser, insertMemberships, issueToken, ok, openStream, reportFigures, type ApiResponse, type Schemas, type TestUser } from "../harness";
 import { assertInvariants, invariantStats } from "./invariants";
 
 const DAY = "2026-01-30";
@@ -467,7 +467,7 @@ describe("visibility: roles inside the team", () => {
     const member = await fastUser();
     const team = (await createTeam(owner, { name: "Reliability" })).id;
     await insertMemberships(team, [[member, "VIEWER"]]);
-    const second = (await ok(api("/api/auth/tokens/", { token: owner.token, body: { name: "laptop" } }))).token as string;
+    const second = (await issueToken(owner, { name: "laptop" })).token;
     const memberStream = await openStream(`/api/events/stream/?team=${team}`, member.token);
     const ownerStream = await openStream(`/api/events/stream/?team=${team}`, owner.token);
     const tokenStream = await openStream("/api/events/stream/", second);
