@@ -32,11 +32,47 @@ export interface ClientOptions {
   middleware?: Middleware[];
   /** The fetch to use (defaults to the global one): timeouts, retries or a test double go here. */
   fetch?: (request: Request) => Promise<Response>;
+  /**
+   * Where the last D1 bookmark is kept (default: in memory, for this client). Each answer's X-D1-Bookmark
+   * is stored and sent back with the next request, so a read after a write sees it even from a replica.
+   * `false`: send none.
+   */
+  bookmarks?: BookmarkStore | false;
+}
+
+/** Holds the latest X-D1-Bookmark an answer gave (the CLI keeps it in a file, between invocations). */
+export interface BookmarkStore {
+  get(): string | null | undefined;
+  set(bookmark: string): void;
+}
+
+export const BOOKMARK_HEADER = "X-D1-Bookmark";
+
+export function memoryBookmarks(): BookmarkStore {
+  let last: string | null = null;
+  return { get: () => last, set: (b) => (last = b) };
+}
+
+/** Sends the stored bookmark with every request and stores the one each answer brings. */
+export function bookmarks(store: BookmarkStore): Middleware {
+  return {
+    onRequest({ request }) {
+      const bookmark = store.get();
+      if (bookmark && !request.headers.has(BOOKMARK_HEADER)) request.headers.set(BOOKMARK_HEADER, bookmark);
+      return request;
+    },
+    onResponse({ response }) {
+      const bookmark = response.headers.get(BOOKMARK_HEADER);
+      if (bookmark) store.set(bookmark);
+      return response;
+    },
+  };
 }
 
 export function createApiClient(options: ClientOptions): ApiClient {
   const client = createClient<paths>({ baseUrl: options.baseUrl, headers: options.headers, fetch: options.fetch });
   if (options.token) client.use(bearerToken(options.token));
+  if (options.bookmarks !== false) client.use(bookmarks(options.bookmarks ?? memoryBookmarks()));
   client.use(...(options.middleware ?? []));
   return client;
 }

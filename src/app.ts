@@ -21,7 +21,7 @@ import { sessionsRouter } from "./modules/sessions/routes";
 import { switchesRouter } from "./modules/switches/routes";
 import { tasksRouter } from "./modules/tasks/routes";
 import { authenticate, COMPAT_PREFIX, isCompatPath } from "./platform/auth";
-import { meteredD1, newUsage, serverTiming } from "./platform/d1-metrics";
+import { BOOKMARK_HEADER, d1SessionStart, meteredD1, newUsage, serverTiming } from "./platform/d1-metrics";
 import { ApiError, errorBody, type ErrorCode } from "./platform/errors";
 import { requestLog } from "./platform/request-log";
 import { createRouter } from "./platform/router";
@@ -84,8 +84,8 @@ const corsHeaders = cors({
   origin: (origin) => origin, // only reached for listed origins (below)
   credentials: true,
   allowMethods: ["GET", "HEAD", "POST", "PUT", "PATCH", "DELETE"],
-  allowHeaders: ["Authorization", "Content-Type", "Last-Event-ID", "X-Request-Id"],
-  exposeHeaders: ["X-Request-Id", "Server-Timing", "Location", "Retry-After", "Content-Disposition"],
+  allowHeaders: ["Authorization", "Content-Type", "Last-Event-ID", "X-Request-Id", "X-D1-Bookmark"],
+  exposeHeaders: ["X-Request-Id", "Server-Timing", "Location", "Retry-After", "Content-Disposition", "X-D1-Bookmark"],
   maxAge: 600,
 });
 
@@ -176,15 +176,20 @@ export function createApp() {
     const started = performance.now();
     const usage = newUsage();
     c.set("d1Usage", usage);
-    c.set("db", drizzle(meteredD1(c.env.DB, usage), { schema }));
+    // D1's Sessions API: reads from the nearest replica (or one at least as new as the client's bookmark),
+    // writes from the primary; the answer carries the session's bookmark for the client's next request.
+    const session = c.env.DB.withSession(d1SessionStart(c.req.method, c.req.header(BOOKMARK_HEADER)));
+    c.set("db", drizzle(meteredD1(session, usage), { schema }));
     await next();
-    const timing = serverTiming(usage, performance.now() - started);
+    const headers: [string, string][] = [["Server-Timing", serverTiming(usage, performance.now() - started)]];
+    const bookmark = usage.queries > 0 ? session.getBookmark() : null;
+    if (bookmark) headers.push([BOOKMARK_HEADER, bookmark]);
     try {
-      c.res.headers.set("Server-Timing", timing);
+      for (const [k, v] of headers) c.res.headers.set(k, v);
     } catch {
       // Headers of a proxied response (e.g. a Durable Object's stream) are immutable: copy them.
       c.res = new Response(c.res.body, c.res);
-      c.res.headers.set("Server-Timing", timing);
+      for (const [k, v] of headers) c.res.headers.set(k, v);
     }
   });
   app.use(

@@ -220,12 +220,13 @@ describe("platform: CORS", () => {
     expect(pre.headers.get("Access-Control-Allow-Origin")).toBe(LISTED);
     expect(pre.headers.get("Access-Control-Allow-Credentials")).toBe("true");
     expect(pre.headers.get("Access-Control-Allow-Headers")).toMatch(/Authorization/);
+    expect(pre.headers.get("Access-Control-Allow-Headers")).toMatch(/X-D1-Bookmark/);
     expect(pre.headers.get("Access-Control-Allow-Methods")).toMatch(/POST/);
     const u = await makeUser();
     const res = await call("/api/tasks/", { method: "POST", headers: { Origin: LISTED, Authorization: `Bearer ${u.token}`, "Content-Type": "application/json" }, body: JSON.stringify({ title: "cors" }) });
     expect(res.status).toBe(201);
     expect(res.headers.get("Access-Control-Allow-Origin")).toBe(LISTED);
-    expect(res.headers.get("Access-Control-Expose-Headers")!.split(",")).toEqual(expect.arrayContaining(["X-Request-Id", "Server-Timing", "Location", "Retry-After"]));
+    expect(res.headers.get("Access-Control-Expose-Headers")!.split(",")).toEqual(expect.arrayContaining(["X-Request-Id", "Server-Timing", "Location", "Retry-After", "X-D1-Bookmark"]));
     expect(res.headers.get("Vary")).toMatch(/Origin/);
   });
 

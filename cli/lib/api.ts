@@ -1,7 +1,7 @@
 // The CLI's side of the typed client (client/): a timeout on every request, and two kinds of failure —
 // the API answered with an error (ApiError, carrying its envelope), or it could not be reached at all
 // (Unreachable: the signal for the offline journal).
-import { createApiClient, isErrorEnvelope, nextCursor, type ApiClient, type ErrorEnvelope } from "../../client/index.ts";
+import { createApiClient, isErrorEnvelope, nextCursor, type ApiClient, type BookmarkStore, type ErrorEnvelope } from "../../client/index.ts";
 import { CliError, EXIT } from "./errors.ts";
 
 export const DEFAULT_URL = "http://localhost:8787";
@@ -118,6 +118,8 @@ export interface ApiOptions {
   userAgent?: string;
   /** The underlying fetch (tests pass an in-memory API). */
   fetch?: Fetch;
+  /** Where the last D1 bookmark is kept between commands (the context's file), else in memory. */
+  bookmarks?: BookmarkStore;
 }
 
 export class Api {
@@ -127,11 +129,12 @@ export class Api {
   /** Set once a call found the API unreachable: later best-effort calls (the calendar) are skipped. */
   unreachable = false;
 
-  constructor({ url, token = null, timeoutMs = 10_000, userAgent = "devfocus-cli", fetch = (r) => globalThis.fetch(r) }: ApiOptions) {
+  constructor({ url, token = null, timeoutMs = 10_000, userAgent = "devfocus-cli", fetch = (r) => globalThis.fetch(r), bookmarks }: ApiOptions) {
     this.base = normalizeBase(url);
     this.client = createApiClient({
       baseUrl: this.base,
       token,
+      bookmarks,
       headers: { Accept: "application/json", "User-Agent": userAgent },
       fetch: timedFetch(this.base, timeoutMs, fetch),
     });

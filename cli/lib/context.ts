@@ -3,12 +3,13 @@
 // and `syncJournal`.
 import { randomUUID } from "node:crypto";
 import fs from "node:fs";
-import type { Schemas } from "../../client/index.ts";
+import path from "node:path";
+import type { BookmarkStore, Schemas } from "../../client/index.ts";
 import type { DayPrefs } from "../../src/platform/time.ts";
 import { Api, ApiError, DEFAULT_URL, normalizeBase, Unreachable } from "./api.ts";
 import { CALENDAR_MAX_AGE_MS, cachedCalendar, calendarKey, clockFor, machineCalendar, prefsOf, type Clock } from "./calendar.ts";
 import { CliError } from "./errors.ts";
-import { configDir, isRecord, paths, readJson, type Paths } from "./files.ts";
+import { configDir, ensureDir, isRecord, paths, readJson, type Paths } from "./files.ts";
 import { Journal, type Entry, type SyncResult } from "./journal.ts";
 import { runOp, type Op, type OpResult, type ResultOf, type SessionRef } from "./ops.ts";
 import { colourEnabled, palette, plural, type Palette, type Stream } from "./output.ts";
@@ -100,7 +101,7 @@ export class Context {
 
   /** The API client, built from the settings as they are now (login and the hook change them). */
   get api(): Api {
-    this.api_ ??= new Api({ url: this.settings.url, token: this.settings.token, timeoutMs: this.settings.timeoutMs });
+    this.api_ ??= new Api({ url: this.settings.url, token: this.settings.token, timeoutMs: this.settings.timeoutMs, bookmarks: fileBookmarks(this.files.bookmark) });
     return this.api_;
   }
 
@@ -402,4 +403,35 @@ export function hookLog(ctx: Context, line: string): void {
   } catch {
     /* the hook stays silent whatever happens */
   }
+}
+
+/**
+ * The D1 bookmark kept in a file between commands, so that `devfocus status` right after `devfocus start`
+ * reads the session it started even from a replica. Best effort: a file that cannot be read or written
+ * only costs that guarantee.
+ */
+export function fileBookmarks(file: string): BookmarkStore {
+  let last: string | null | undefined;
+  return {
+    get() {
+      if (last === undefined) {
+        try {
+          last = fs.readFileSync(file, "utf8").trim() || null;
+        } catch {
+          last = null;
+        }
+      }
+      return last;
+    },
+    set(bookmark) {
+      if (bookmark === last) return;
+      last = bookmark;
+      try {
+        ensureDir(path.dirname(file));
+        fs.writeFileSync(file, bookmark, { mode: 0o600 });
+      } catch {
+        /* best effort */
+      }
+    },
+  };
 }

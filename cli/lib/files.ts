@@ -19,6 +19,8 @@ export interface Paths {
   syncLock: string;
   hookLock: string;
   hookLog: string;
+  /** The last X-D1-Bookmark the API answered: the next command's reads see this one's writes. */
+  bookmark: string;
 }
 
 export const paths = (dir: string): Paths => ({
@@ -30,6 +32,7 @@ export const paths = (dir: string): Paths => ({
   syncLock: path.join(dir, "sync.lock"),
   hookLock: path.join(dir, "hook.lock"),
   hookLog: path.join(dir, "hook.log"),
+  bookmark: path.join(dir, "d1-bookmark"),
 });
 
 export function ensureDir(dir: string): void {

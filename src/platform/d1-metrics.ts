@@ -1,3 +1,5 @@
+import { ApiError } from "./errors";
+
 /** D1 work done for one request: its statements, the rows they read and wrote, the time they took. */
 export interface D1Usage {
   queries: number;
@@ -40,7 +42,7 @@ const INDEX_LIKE = /^(0|[1-9][0-9]*)$/;
 
 class MeteredStatement {
   constructor(
-    private readonly db: D1Database,
+    private readonly db: Pick<D1Database, "prepare">,
     readonly inner: D1PreparedStatement,
     private readonly usage: D1Usage,
     private readonly query: string,
@@ -91,8 +93,32 @@ class MeteredStatement {
   }
 }
 
-/** A D1Database whose work is added to `usage`. */
-export function meteredD1(db: D1Database, usage: D1Usage): D1Database {
+/** The request header a client sends its last bookmark in, and the response header that gives the new one. */
+export const BOOKMARK_HEADER = "X-D1-Bookmark";
+
+/**
+ * A D1 bookmark as D1 issues them: four dash-separated groups of hex digits (local D1 accepts any string
+ * and production refuses a malformed one with an error, so the API checks the form itself: a 400, not a 500).
+ */
+const BOOKMARK = /^[0-9a-f]{1,64}(-[0-9a-f]{1,64}){2,5}$/i;
+
+/**
+ * Where a request's D1 session starts. Anything that may write: the primary (its checks then read the
+ * newest rows). A read (GET, HEAD): a replica at least as new as the client's bookmark — so a client reads
+ * its own writes — or, without one, the nearest replica.
+ */
+export function d1SessionStart(method: string, bookmark: string | undefined): string {
+  if (bookmark !== undefined && (bookmark.length > 256 || !BOOKMARK.test(bookmark))) {
+    throw new ApiError("VALIDATION_FAILED", "The request has invalid fields.", [
+      { path: BOOKMARK_HEADER, message: "Must be a bookmark from a previous answer's X-D1-Bookmark header." },
+    ]);
+  }
+  if (method !== "GET" && method !== "HEAD") return "first-primary";
+  return bookmark ?? "first-unconstrained";
+}
+
+/** A D1 database or session whose work is added to `usage` (drizzle only prepares and batches). */
+export function meteredD1(db: Pick<D1Database, "prepare" | "batch">, usage: D1Usage): D1Database {
   const metered = {
     prepare: (query: string) => new MeteredStatement(db, db.prepare(query), usage, query),
     async batch<T>(statements: MeteredStatement[]) {
@@ -101,9 +127,6 @@ export function meteredD1(db: D1Database, usage: D1Usage): D1Database {
       record(usage, started, res.map((r) => r.meta));
       return res;
     },
-    exec: (query: string) => db.exec(query),
-    dump: () => (db as unknown as { dump(): Promise<ArrayBuffer> }).dump(),
-    withSession: (constraint?: string) => db.withSession(constraint),
   };
   return metered as unknown as D1Database;
 }
