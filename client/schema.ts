@@ -650,7 +650,7 @@ export interface paths {
         delete?: never;
         options?: never;
         head?: never;
-        /** Update name, time zone, day start hour or week start */
+        /** Update name, time zone, day start hour, week start, or how editor activity is kept (idle timeout, file names, retention) */
         patch: {
             parameters: {
                 query?: never;
@@ -5268,6 +5268,311 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/compat/wakatime/v1/users/current/heartbeats.bulk": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Editor heartbeats, as wakatime-cli sends them: each is answered on its own (an invalid one is its own 400, never the batch's) */
+        post: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path?: never;
+                cookie?: never;
+            };
+            requestBody: {
+                content: {
+                    "application/json": components["schemas"]["HeartbeatBulk"];
+                };
+            };
+            responses: {
+                /** @description One [object, status] pair per heartbeat, in order. */
+                202: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["HeartbeatBulkResult"];
+                    };
+                };
+                /** @description Malformed JSON or invalid fields; every invalid field is listed in details. */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Missing, invalid, expired or revoked token. */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description The caller's role in the team is too low. */
+                403: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Not found, or not visible to the caller. */
+                404: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description A state or uniqueness conflict. */
+                409: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Body over 1 MiB. */
+                413: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Body is not application/json. */
+                415: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Over 600 requests a minute for this key; see Retry-After. */
+                429: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+            };
+        };
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/compat/wakatime/v1/users/current/heartbeats": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** One editor heartbeat (an invalid one is a 400) */
+        post: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path?: never;
+                cookie?: never;
+            };
+            requestBody: {
+                content: {
+                    "application/json": components["schemas"]["Heartbeat"];
+                };
+            };
+            responses: {
+                /** @description Stored. */
+                201: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["HeartbeatResult"];
+                    };
+                };
+                /** @description Already stored (a re-send): nothing changed. */
+                202: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["HeartbeatResult"];
+                    };
+                };
+                /** @description Malformed JSON or invalid fields; every invalid field is listed in details. */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Missing, invalid, expired or revoked token. */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description The caller's role in the team is too low. */
+                403: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Not found, or not visible to the caller. */
+                404: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description A state or uniqueness conflict. */
+                409: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Body over 1 MiB. */
+                413: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Body is not application/json. */
+                415: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Over 600 requests a minute for this key; see Retry-After. */
+                429: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+            };
+        };
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/compat/wakatime/v1/users/current/statusbar/today": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Today's editor time (your day, by the day rule) in WakaTime's shape: what wakatime-cli --today prints */
+        get: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path?: never;
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description Today. */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["WakaTimeStatusbar"];
+                    };
+                };
+                /** @description Malformed JSON or invalid fields; every invalid field is listed in details. */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Missing, invalid, expired or revoked token. */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Not found, or not visible to the caller. */
+                404: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Over 600 requests a minute for this key; see Retry-After. */
+                429: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+            };
+        };
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
 }
 export type webhooks = Record<string, never>;
 export interface components {
@@ -5285,6 +5590,9 @@ export interface components {
             day_start_hour: number;
             /** @enum {string} */
             week_start: "MON" | "SUN";
+            idle_timeout_minutes: number;
+            hide_file_names: boolean;
+            heartbeat_retention_days: number;
             created_at: string;
             updated_at: string;
         };
@@ -5342,6 +5650,12 @@ export interface components {
             day_start_hour?: number;
             /** @enum {string} */
             week_start?: "MON" | "SUN";
+            /** @description Editor activity: a gap between heartbeats this long or longer is a pause (default 15). */
+            idle_timeout_minutes?: number;
+            /** @description Editor activity: keep project, branch, language and category but never the file path (default true). Turning it on erases the paths kept so far. */
+            hide_file_names?: boolean;
+            /** @description Editor activity: raw heartbeats are kept this many days (default 30); older ones are refused. */
+            heartbeat_retention_days?: number;
         };
         ApiToken: {
             id: number;
@@ -5847,6 +6161,105 @@ export interface components {
                 created_at: string;
             };
         };
+        HeartbeatBulkResult: {
+            /** @description One [object, status] pair per heartbeat, in request order: 201 stored, 202 already stored (a re-send), 400 invalid (dropped by the cli), 429 over the per-request cap (queued again by the cli). */
+            responses: [
+                {
+                    data: components["schemas"]["StoredHeartbeat"];
+                } | components["schemas"]["HeartbeatError"],
+                number
+            ][];
+        };
+        StoredHeartbeat: {
+            entity: string | null;
+            /** @enum {string} */
+            type: "file" | "domain" | "url" | "event" | "app";
+            time: number;
+            category: string;
+            project: string | null;
+            branch: string | null;
+            language: string | null;
+            user_agent: string | null;
+        };
+        HeartbeatError: {
+            error: string;
+            errors?: {
+                [key: string]: string[];
+            };
+        };
+        /** @description wakatime-cli sends at most 25 (older releases) or 10 per request; up to 100 are taken. */
+        HeartbeatBulk: (components["schemas"]["Heartbeat"] | {
+            [key: string]: unknown;
+        })[];
+        Heartbeat: {
+            /** @description A file path, domain, URL or app. Not stored while hide_file_names is on (the default). */
+            entity: string;
+            /**
+             * @default file
+             * @enum {string}
+             */
+            type?: "file" | "domain" | "url" | "event" | "app";
+            /**
+             * @description Float Unix seconds.
+             * @example 1769764500.123
+             */
+            time: number;
+            /**
+             * @description coding, debugging, building, code reviewing, meeting, …
+             * @default coding
+             */
+            category?: string;
+            project?: string | null;
+            branch?: string | null;
+            language?: string | null;
+            /** @description The plugin's user agent; the editor is read from it. */
+            user_agent?: string | null;
+        };
+        HeartbeatResult: {
+            data: components["schemas"]["StoredHeartbeat"];
+        };
+        WakaTimeStatusbar: {
+            cached_at: string;
+            data: components["schemas"]["WakaTimeDaySummary"];
+            has_team_features: boolean;
+        };
+        WakaTimeDaySummary: {
+            grand_total: components["schemas"]["WakaTimeGrandTotal"];
+            categories: components["schemas"]["WakaTimeSummaryItem"][];
+            projects: components["schemas"]["WakaTimeSummaryItem"][];
+            languages: components["schemas"]["WakaTimeSummaryItem"][];
+            editors: components["schemas"]["WakaTimeSummaryItem"][];
+            dependencies: components["schemas"]["WakaTimeSummaryItem"][];
+            machines: components["schemas"]["WakaTimeSummaryItem"][];
+            operating_systems: components["schemas"]["WakaTimeSummaryItem"][];
+            range: components["schemas"]["WakaTimeRange"];
+        };
+        WakaTimeGrandTotal: {
+            decimal: string;
+            digital: string;
+            hours: number;
+            minutes: number;
+            text: string;
+            total_seconds: number;
+        };
+        WakaTimeSummaryItem: {
+            name: string;
+            total_seconds: number;
+            percent: number;
+            digital: string;
+            decimal: string;
+            text: string;
+            hours: number;
+            minutes: number;
+            seconds: number;
+        };
+        WakaTimeRange: {
+            date: string;
+            start: string;
+            end: string;
+            text: string;
+            timezone: string;
+        };
     };
     responses: never;
     parameters: never;
@@ -5938,4 +6351,6 @@ export const insightLevelValues: ReadonlyArray<FlattenedDeepRequired<components>
 export const reportRequestTypeValues: ReadonlyArray<FlattenedDeepRequired<components>["schemas"]["ReportRequest"]["type"]> = ["DAILY", "WEEKLY"];
 export const reportRequestStatusValues: ReadonlyArray<FlattenedDeepRequired<components>["schemas"]["ReportRequest"]["status"]> = ["PENDING", "RUNNING", "DONE", "FAILED"];
 export const createReportRequestRequestTypeValues: ReadonlyArray<FlattenedDeepRequired<components>["schemas"]["CreateReportRequestRequest"]["type"]> = ["DAILY", "WEEKLY"];
+export const storedHeartbeatTypeValues: ReadonlyArray<FlattenedDeepRequired<components>["schemas"]["StoredHeartbeat"]["type"]> = ["file", "domain", "url", "event", "app"];
+export const heartbeatTypeValues: ReadonlyArray<FlattenedDeepRequired<components>["schemas"]["Heartbeat"]["type"]> = ["file", "domain", "url", "event", "app"];
 export type operations = Record<string, never>;

@@ -14,6 +14,13 @@ export type Bindings = Env & Secrets;
 
 export type Db = DrizzleD1Database<typeof schema>;
 
+/** How the caller's editor activity is kept and cut (users columns; PATCH /api/auth/me/). */
+export interface EditorPrefs {
+  idleTimeoutMinutes: number;
+  hideFileNames: boolean;
+  heartbeatRetentionDays: number;
+}
+
 /** The authenticated caller, as every service function receives it. */
 export interface Actor {
   id: number;
@@ -21,6 +28,8 @@ export interface Actor {
   timezone: string;
   dayStartHour: number;
   weekStart: "MON" | "SUN";
+  /** Read with the credential; absent when an Actor is built by hand (the editors module then reads them). */
+  editor?: EditorPrefs;
   /** The credential of this request: an API token's or a browser session's id (one table, api_tokens). */
   tokenId: number;
   /** Absent when an Actor is built by hand (tests, queue consumers): an API token. */

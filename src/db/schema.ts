@@ -32,6 +32,9 @@ export const CREDENTIAL_KINDS = ["API", "SESSION", "EDITOR"] as const;
 /** The credentials `POST /api/auth/tokens/` issues, by `scope`: an API token or an editor key. */
 export const TOKEN_SCOPES = ["API", "EDITOR"] as const satisfies readonly (typeof CREDENTIAL_KINDS)[number][];
 
+/** wakatime-cli's entity types (a heartbeat's `type`). */
+export const HEARTBEAT_TYPES = ["file", "domain", "url", "event", "app"] as const;
+
 export type Role = (typeof ROLES)[number];
 
 // Timestamps are ISO 8601 UTC strings: they sort correctly as text and are returned as-is.
@@ -49,6 +52,12 @@ export const users = sqliteTable("users", {
   timezone: text("timezone").notNull().default("UTC"),
   dayStartHour: integer("day_start_hour").notNull().default(0),
   weekStart: text("week_start", { enum: WEEK_STARTS }).notNull().default("MON"),
+  // Editor activity (modules/editors): a gap this long or longer between heartbeats is idle time.
+  idleTimeoutMinutes: integer("idle_timeout_minutes").notNull().default(15),
+  // Store a heartbeat's project, branch, language and category, never its entity (file path, URL).
+  hideFileNames: integer("hide_file_names", { mode: "boolean" }).notNull().default(true),
+  // Raw heartbeats are kept this many days (sessions, pauses and switches derived from them stay).
+  heartbeatRetentionDays: integer("heartbeat_retention_days").notNull().default(30),
   ...timestamps,
 });
 
@@ -347,4 +356,35 @@ export const importJobPages = sqliteTable(
     skippedPullRequests: integer("skipped_pull_requests").notNull(),
   },
   (t) => [uniqueIndex("import_job_pages_uq").on(t.jobId, t.page)],
+);
+
+/**
+ * Editor heartbeats (wakatime-cli's), one row per (user, instant, digest): a re-sent heartbeat hits the unique
+ * key and is a no-op. `digest` stands for the heartbeat's content (entity, type, category, project, branch,
+ * language) in that key, so the path itself is stored only when the user turned hide_file_names off, and
+ * two heartbeats of one instant are the same one only when they say the same thing (whichever came first).
+ * Kept heartbeat_retention_days.
+ */
+export const heartbeats = sqliteTable(
+  "heartbeats",
+  {
+    id: integer("id").primaryKey(),
+    userId: integer("user_id")
+      .notNull()
+      .references(() => users.id, { onDelete: "cascade" }),
+    /** The heartbeat's `time` (float Unix seconds) in epoch milliseconds. */
+    timeMs: integer("time_ms").notNull(),
+    digest: text("digest").notNull(),
+    entity: text("entity"),
+    type: text("type", { enum: HEARTBEAT_TYPES }).notNull(),
+    category: text("category").notNull(),
+    project: text("project"),
+    branch: text("branch"),
+    language: text("language"),
+    /** The editor, from the plugin's user agent ("VS Code", "Vim", …). */
+    editor: text("editor"),
+    createdAt: timestamps.createdAt,
+  },
+  // Also the index every read uses: a user's heartbeats over a time range.
+  (t) => [uniqueIndex("heartbeats_user_time_digest_uq").on(t.userId, t.timeMs, t.digest)],
 );

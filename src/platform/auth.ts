@@ -31,6 +31,9 @@ export function tokenQuery(db: Db, hash: string) {
       timezone: users.timezone,
       dayStartHour: users.dayStartHour,
       weekStart: users.weekStart,
+      idleTimeoutMinutes: users.idleTimeoutMinutes,
+      hideFileNames: users.hideFileNames,
+      heartbeatRetentionDays: users.heartbeatRetentionDays,
       teams: sql<string>`(SELECT json_group_array(json_array(${memberships.teamId}, ${memberships.role})) FROM ${memberships} WHERE ${memberships.userId} = ${users.id})`,
     })
     .from(apiTokens)
@@ -140,6 +143,7 @@ export async function authenticate(c: Context<AppEnv>, { compat = false }: { com
     timezone: row.timezone,
     dayStartHour: row.dayStartHour,
     weekStart: row.weekStart,
+    editor: { idleTimeoutMinutes: row.idleTimeoutMinutes, hideFileNames: row.hideFileNames, heartbeatRetentionDays: row.heartbeatRetentionDays },
     tokenId: row.tokenId,
     credential: row.kind,
     teams: parseTeams(row.teams),

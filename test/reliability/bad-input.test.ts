@@ -157,7 +157,15 @@ const BASELINES: Record<string, (w: World) => Call> = {
   "GET /api/insights/{id}": (w) => ({ params: { id: w.insight } }),
   "GET /api/events/stream": () => ({ query: {} }),
   "GET /api/compat/wakatime/v1/users/current": () => ({}),
+  "POST /api/compat/wakatime/v1/users/current/heartbeats.bulk": () => ({ body: [heartbeat(Date.now() - 60_000), heartbeat(Date.now())] }),
+  "POST /api/compat/wakatime/v1/users/current/heartbeats": () => ({ body: heartbeat(Date.now()) }),
+  "GET /api/compat/wakatime/v1/users/current/statusbar/today": () => ({}),
 };
+
+/** An editor heartbeat as wakatime-cli sends it (float Unix seconds). */
+function heartbeat(ms: number) {
+  return { entity: "/src/app.ts", type: "file", time: ms / 1000, category: "coding", project: "fuzz", branch: "main", language: "TypeScript", is_write: true };
+}
 
 /**
  * Operations whose valid request destroys its target: their baseline runs last, against a throwaway
@@ -319,8 +327,24 @@ function invalidForInteger(schema: any): { value: unknown; must: boolean; label:
   return out;
 }
 
+/** A boolean is a JSON true or false: never a number, a string, an object or (unless nullable) null. */
+function invalidForBoolean(schema: any): { value: unknown; must: boolean; label: string }[] {
+  const nullable = Array.isArray(schema.type) && schema.type.includes("null");
+  const out: { value: unknown; must: boolean; label: string }[] = [
+    { value: 1, must: true, label: "1" },
+    { value: 0, must: true, label: "0" },
+    { value: "true", must: true, label: '"true"' },
+    { value: "", must: true, label: '""' },
+    { value: {}, must: true, label: "object" },
+    { value: [true], must: true, label: "array" },
+  ];
+  if (!nullable) out.push({ value: null, must: true, label: "null" });
+  return out;
+}
+
 function propertyInputs(schema: any, name: string) {
   const type = Array.isArray(schema.type) ? schema.type.find((t: string) => t !== "null") : schema.type;
+  if (type === "boolean") return invalidForBoolean(schema);
   return type === "integer" ? invalidForInteger(schema) : invalidForString(schema, name);
 }
 

@@ -54,7 +54,7 @@ const updateMeRoute = createRoute({
   path: "/me",
   tags: ["auth"],
   security: bearer,
-  summary: "Update name, time zone, day start hour or week start",
+  summary: "Update name, time zone, day start hour, week start, or how editor activity is kept (idle timeout, file names, retention)",
   request: body(UpdateMeBody),
   responses: { 200: json(User, "Updated."), ...writeErrors },
 });

@@ -33,6 +33,24 @@ export const UpdateMeBody = z
     timezone: TimeZone.optional(),
     day_start_hour: z.number().int().min(0).max(23).optional().openapi({ description: "Hour (0–23) at which the user's day starts." }),
     week_start: z.enum(WEEK_STARTS).optional(),
+    idle_timeout_minutes: z
+      .number()
+      .int()
+      .min(1)
+      .max(60)
+      .optional()
+      .openapi({ description: "Editor activity: a gap between heartbeats this long or longer is a pause (default 15)." }),
+    hide_file_names: z
+      .boolean()
+      .optional()
+      .openapi({ description: "Editor activity: keep project, branch, language and category but never the file path (default true). Turning it on erases the paths kept so far." }),
+    heartbeat_retention_days: z
+      .number()
+      .int()
+      .min(1)
+      .max(365)
+      .optional()
+      .openapi({ description: "Editor activity: raw heartbeats are kept this many days (default 30); older ones are refused." }),
   })
   .strict()
   .openapi("UpdateMeRequest");
@@ -45,6 +63,9 @@ export const User = z
     timezone: z.string(),
     day_start_hour: z.number().int(),
     week_start: z.enum(WEEK_STARTS),
+    idle_timeout_minutes: z.number().int(),
+    hide_file_names: z.boolean(),
+    heartbeat_retention_days: z.number().int(),
     created_at: z.string(),
     updated_at: z.string(),
   })
@@ -109,6 +130,9 @@ export const serializeUser = (u: typeof users.$inferSelect) => ({
   timezone: u.timezone,
   day_start_hour: u.dayStartHour,
   week_start: u.weekStart,
+  idle_timeout_minutes: u.idleTimeoutMinutes,
+  hide_file_names: u.hideFileNames,
+  heartbeat_retention_days: u.heartbeatRetentionDays,
   created_at: u.createdAt,
   updated_at: u.updatedAt,
 });

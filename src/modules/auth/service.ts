@@ -4,6 +4,7 @@ import type { Ctx, Db, PublicCtx } from "../../env";
 import { dummyPasswordHash, hashPassword, newEditorKey, newToken, SESSION_PREFIX, TOKEN_PREFIX, verifyPassword } from "../../platform/crypto";
 import { ApiError, conflict, notFound } from "../../platform/errors";
 import { enforceRateLimits } from "../../platform/rate-limit";
+import { keptHeartbeatEffects } from "../editors/retention";
 import { closeStreams, type Channel } from "../events/publisher";
 import { actorTeamIds } from "../teams/access";
 import { serializeBrowserSession, serializeToken, serializeUser } from "./schemas";
@@ -101,19 +102,32 @@ export async function getMe({ db, actor }: Ctx) {
 
 export async function updateMe(
   { db, actor }: Ctx,
-  input: { name?: string; timezone?: string; day_start_hour?: number; week_start?: "MON" | "SUN" },
+  input: {
+    name?: string;
+    timezone?: string;
+    day_start_hour?: number;
+    week_start?: "MON" | "SUN";
+    idle_timeout_minutes?: number;
+    hide_file_names?: boolean;
+    heartbeat_retention_days?: number;
+  },
 ) {
-  const [user] = await db
+  const update = db
     .update(users)
     .set({
       name: input.name,
       timezone: input.timezone,
       dayStartHour: input.day_start_hour,
       weekStart: input.week_start,
+      idleTimeoutMinutes: input.idle_timeout_minutes,
+      hideFileNames: input.hide_file_names,
+      heartbeatRetentionDays: input.heartbeat_retention_days,
       updatedAt: new Date().toISOString(),
     })
     .where(eq(users.id, actor.id))
     .returning();
+  // The privacy settings take effect on what is already kept, in the same batch.
+  const [[user]] = await db.batch([update, ...keptHeartbeatEffects(db, actor.id, { hideFileNames: input.hide_file_names, retentionDays: input.heartbeat_retention_days })]);
   return serializeUser(user!);
 }
 

@@ -4,19 +4,52 @@
  * API token authenticates here (platform/auth.ts, compatCredential); an editor key opens nothing else.
  */
 import { createRoute } from "@hono/zod-openapi";
-import { commonErrors } from "../../platform/errors";
-import { createRouter, ctx, jsonContent } from "../../platform/router";
-import { CurrentUser } from "./schemas";
+import { commonErrors, errorResponse, writeErrors } from "../../platform/errors";
+import { createRouter, ctx, jsonBody, jsonContent } from "../../platform/router";
+import { BulkBody, BulkResult, CurrentUser, Heartbeat, SingleResult, Statusbar } from "./schemas";
 import * as svc from "./service";
 
 const tags = ["wakatime"];
 /** Editor key (Basic base64(key), Bearer or ?api_key=) or API token. */
 export const editorAuth: Record<string, string[]>[] = [{ editorKey: [] }, { bearer: [] }];
+const rateLimited = { 429: errorResponse(`Over ${svc.EDITOR_REQUESTS_PER_MINUTE} requests a minute for this key; see Retry-After.`) };
 
 const currentUser = createRoute({
   method: "get", path: "/v1/users/current", tags, security: editorAuth,
   summary: "The key's user, in WakaTime's shape",
   responses: { 200: jsonContent(CurrentUser, "The user."), ...commonErrors },
 });
+const bulk = createRoute({
+  method: "post", path: "/v1/users/current/heartbeats.bulk", tags, security: editorAuth,
+  summary: "Editor heartbeats, as wakatime-cli sends them: each is answered on its own (an invalid one is its own 400, never the batch's)",
+  request: jsonBody(BulkBody),
+  responses: { 202: jsonContent(BulkResult, "One [object, status] pair per heartbeat, in order."), ...writeErrors, ...rateLimited },
+});
+const single = createRoute({
+  method: "post", path: "/v1/users/current/heartbeats", tags, security: editorAuth,
+  summary: "One editor heartbeat (an invalid one is a 400)",
+  request: jsonBody(Heartbeat),
+  responses: {
+    201: jsonContent(SingleResult, "Stored."),
+    202: jsonContent(SingleResult, "Already stored (a re-send): nothing changed."),
+    ...writeErrors,
+    ...rateLimited,
+  },
+});
+const statusbar = createRoute({
+  method: "get", path: "/v1/users/current/statusbar/today", tags, security: editorAuth,
+  summary: "Today's editor time (your day, by the day rule) in WakaTime's shape: what wakatime-cli --today prints",
+  responses: { 200: jsonContent(Statusbar, "Today."), ...commonErrors, ...rateLimited },
+});
 
-export const editorsRouter = createRouter().openapi(currentUser, async (c) => c.json(await svc.currentUser(ctx(c)), 200));
+export const editorsRouter = createRouter()
+  .openapi(currentUser, async (c) => c.json(await svc.currentUser(ctx(c)), 200))
+  .openapi(bulk, async (c) => {
+    const { responses } = await svc.ingest(ctx(c), { items: c.req.valid("json"), userAgent: c.req.header("User-Agent") });
+    return c.json({ responses }, 202);
+  })
+  .openapi(single, async (c) => {
+    const { body, status } = await svc.ingestOne(ctx(c), { item: c.req.valid("json"), userAgent: c.req.header("User-Agent") });
+    return c.json(body, status);
+  })
+  .openapi(statusbar, async (c) => c.json(await svc.statusbarToday(ctx(c)), 200));
