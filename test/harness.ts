@@ -11,6 +11,7 @@
  *   SSE       parseSseBlock() · openStream(), the one event-stream reader
  *   queues    worker.queue()/scheduled() through the runtime · message() · deliver()
  *   D1 rows   countRows() · seedTasks() · insertSession() · insertReport() · fingerprint() · changedTables()
+ *             · sessionsThroughBinding(), so a spy on env.DB sees the requests' D1 work
  *   waiting   waitFor() · until() · reportFigures()
  *
  * Every module's tests are grouped the same way:
@@ -21,7 +22,7 @@
  */
 import { env, exports } from "cloudflare:workers";
 import type { FetchResponse, RequestBodyOption } from "openapi-fetch";
-import { expect, it } from "vitest";
+import { expect, it, vi } from "vitest";
 import { createApiClient, type ApiClient, type ErrorCode, type ErrorEnvelope, type paths, type Schemas } from "../client/index.ts";
 import { hashPassword, newToken } from "../src/platform/crypto";
 import type { QUEUES } from "../src/platform/queue-messages";
@@ -628,6 +629,18 @@ export async function deliver(queue: QueueName, bodies: unknown[], attempts = 1)
 
 // ─── D1 rows ─────────────────────────────────────────────────────────────────────────────────────
 
+/**
+ * Runs each request's D1 session (src/app.ts: `env.DB.withSession(…)`) through `env.DB` itself, so a test
+ * that spies on `env.DB.prepare` or `env.DB.batch` (to inject a failure, or hold a write) sees the requests'
+ * statements too. Local D1 has no replica: the primary answers either way; answers carry no bookmark while
+ * it holds. Returns the spy (mockRestore() undoes it; vi.restoreAllMocks() too).
+ */
+export function sessionsThroughBinding() {
+  const db = env.DB;
+  const session = { prepare: (query: string) => db.prepare(query), batch: (statements: D1PreparedStatement[]) => db.batch(statements), getBookmark: () => null };
+  return vi.spyOn(db, "withSession").mockImplementation(() => session as unknown as D1DatabaseSession);
+}
+
 /** The `n` of a `SELECT count(*) AS n …`. */
 export const countRows = async (sql: string, ...binds: unknown[]) => (await env.DB.prepare(sql).bind(...binds).first<{ n: number }>())!.n;
 
@@ -714,6 +727,8 @@ export const FINGERPRINT_TABLES = [
   "insights",
   "import_jobs",
   "import_job_pages",
+  "heartbeats",
+  "editor_state",
 ] as const;
 
 /** Columns a refused request may still write: a token's last_used_at is stamped by authentication itself. */

@@ -7,7 +7,7 @@
 import { env } from "cloudflare:workers";
 import { afterEach, beforeAll, describe, expect, it, vi } from "vitest";
 import { AUTH_LIMIT_PER_EMAIL, AUTH_LIMIT_PER_IP } from "../../src/modules/auth/service";
-import { api, countRows as count, type ApiResponse, createTeam, fastUser, fastUsers, insertMemberships, ok, PASSWORD, reportFigures, type Role, type Schemas, type TestUser } from "../harness";
+import { api, countRows as count, type ApiResponse, createTeam, fastUser, fastUsers, insertMemberships, ok, PASSWORD, reportFigures, sessionsThroughBinding, type Role, type Schemas, type TestUser } from "../harness";
 import { checkInvariants, invariantStats } from "./invariants";
 
 const N = 100;
@@ -37,6 +37,8 @@ async function teamWith(owner: TestUser, members: [TestUser, Role][] = []) {
 }
 
 beforeAll(() => {
+  // The D1 failures and held writes below are injected on env.DB: let the requests' sessions go through it.
+  sessionsThroughBinding();
   // Accepted report requests and imports must not start real background work here.
   for (const q of [env.REPORTS_QUEUE, env.INSIGHTS_QUEUE, env.GITHUB_IMPORT_QUEUE]) {
     vi.spyOn(q, "send").mockImplementation(async () => ({}) as QueueSendResponse);

@@ -21,6 +21,7 @@ import {
   ok,
   openStream,
   reportFigures,
+  sessionsThroughBinding,
   waitFor,
   worker,
   type ApiResponse,
@@ -87,6 +88,8 @@ let fetchSpy: MockInstance<typeof fetch>;
 const sent: Record<string, unknown[]> = { reports: [], insights: [], github: [] };
 
 beforeAll(() => {
+  // The D1 failures and held writes below are injected on env.DB: let the requests' sessions go through it.
+  sessionsThroughBinding();
   fetchSpy = vi.spyOn(globalThis, "fetch").mockImplementation(async (input, init) => fakeGithub(new Request(input, init)));
   const capture = (q: Queue, into: unknown[]) => {
     vi.spyOn(q, "send").mockImplementation(async (m: unknown) => {

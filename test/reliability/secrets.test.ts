@@ -7,7 +7,7 @@
  */
 import { env } from "cloudflare:workers";
 import { afterAll, beforeAll, describe, expect, it, vi, type MockInstance } from "vitest";
-import { api, errorOf, FINGERPRINT_TABLES, message, ok, openStream, reportFigures, worker, type ApiResponse, type Frame } from "../harness";
+import { api, errorOf, FINGERPRINT_TABLES, message, ok, openStream, reportFigures, sessionsThroughBinding, worker, type ApiResponse, type Frame } from "../harness";
 
 const uid = crypto.randomUUID().slice(0, 8);
 const PASSWORD = `pw-${uid}-correct-horse`;
@@ -56,6 +56,8 @@ const fakeGithub = async (req: Request): Promise<Response> => {
 };
 
 beforeAll(() => {
+  // The D1 failures and held writes below are injected on env.DB: let the requests' sessions go through it.
+  sessionsThroughBinding();
   logSpies = (["log", "info", "warn", "error", "debug"] as const).map((m) => vi.spyOn(console, m).mockImplementation(() => {}));
   pointSpy = vi.spyOn(env.REQUEST_LOG, "writeDataPoint");
   vi.spyOn(globalThis, "fetch").mockImplementation(async (input, init) => fakeGithub(new Request(input, init)));
