@@ -23,7 +23,7 @@ const OUT = {
 
 const ENTRY = `
 import { createApp } from "./src/app";
-const env = { DB: {}, REQUEST_LOG: { writeDataPoint() {} } };
+const env = { DB: { withSession: () => ({ getBookmark: () => null }) }, REQUEST_LOG: { writeDataPoint() {} } };
 export async function openapiDocument() {
   const log = console.log;
   console.log = () => {}; // the request-log line
