@@ -2991,6 +2991,8 @@ export interface paths {
                     /** @description One of created_at, updated_at, started_at, ended_at, switch_count, total_focus_minutes, -created_at, -updated_at, -started_at, -ended_at, -switch_count, -total_focus_minutes; ties are broken by id. */
                     ordering?: "created_at" | "updated_at" | "started_at" | "ended_at" | "switch_count" | "total_focus_minutes" | "-created_at" | "-updated_at" | "-started_at" | "-ended_at" | "-switch_count" | "-total_focus_minutes";
                     status?: "OPEN" | "PAUSED" | "DONE";
+                    /** @description Only sessions from there: EDITOR for those derived from editor heartbeats. */
+                    source?: "MANUAL" | "CLI" | "GIT" | "EDITOR";
                     team?: number;
                     search?: string;
                     /** @description First day (of started_at, in your time zone and day_start_hour). */
@@ -3151,6 +3153,8 @@ export interface paths {
                     /** @description One of created_at, updated_at, started_at, ended_at, switch_count, total_focus_minutes, -created_at, -updated_at, -started_at, -ended_at, -switch_count, -total_focus_minutes; ties are broken by id. */
                     ordering?: "created_at" | "updated_at" | "started_at" | "ended_at" | "switch_count" | "total_focus_minutes" | "-created_at" | "-updated_at" | "-started_at" | "-ended_at" | "-switch_count" | "-total_focus_minutes";
                     status?: "OPEN" | "PAUSED" | "DONE";
+                    /** @description Only sessions from there: EDITOR for those derived from editor heartbeats. */
+                    source?: "MANUAL" | "CLI" | "GIT" | "EDITOR";
                     team?: number;
                     search?: string;
                     /** @description First day (of started_at, in your time zone and day_start_hour). */
@@ -3886,6 +3890,7 @@ export interface paths {
                     ordering?: "happened_at" | "created_at" | "-happened_at" | "-created_at";
                     dev_session?: number;
                     reason?: "INTERRUPT" | "QUICK_FIX" | "MEETING" | "OTHER";
+                    source?: "MANUAL" | "CLI" | "GIT" | "EDITOR";
                     date_from?: string;
                     date_to?: string;
                 };
@@ -5946,6 +5951,8 @@ export interface components {
             description: string;
             /** @enum {string} */
             status: "OPEN" | "PAUSED" | "DONE";
+            /** @enum {string} */
+            source: "MANUAL" | "CLI" | "GIT" | "EDITOR";
             started_at: string;
             ended_at: string | null;
             switch_count: number;
@@ -5981,6 +5988,12 @@ export interface components {
              * @example 2026-01-30T09:15:00.000Z
              */
             started_at?: string;
+            /**
+             * @description Who records it: MANUAL (API, dashboard), CLI or GIT. EDITOR sessions are derived from editor heartbeats.
+             * @default MANUAL
+             * @enum {string}
+             */
+            source?: "MANUAL" | "CLI" | "GIT";
         };
         UpdateSessionRequest: {
             title?: string;
@@ -6023,6 +6036,8 @@ export interface components {
             to_task: number | null;
             /** @enum {string} */
             reason: "INTERRUPT" | "QUICK_FIX" | "MEETING" | "OTHER";
+            /** @enum {string} */
+            source: "MANUAL" | "CLI" | "GIT" | "EDITOR";
             happened_at: string;
             note: string;
             created_at: string;
@@ -6045,6 +6060,12 @@ export interface components {
             happened_at?: string;
             /** @default  */
             note?: string;
+            /**
+             * @description Who records it: MANUAL, CLI or GIT (the hook). EDITOR switches are derived from editor heartbeats.
+             * @default MANUAL
+             * @enum {string}
+             */
+            source?: "MANUAL" | "CLI" | "GIT";
         };
         ReportPage: {
             results: components["schemas"]["Report"][];
@@ -6295,11 +6316,14 @@ export const pathsApiResourcesGetParametersQueryOrderingValues: ReadonlyArray<Fl
 export const pathsApiResourcesGetParametersQueryTypeValues: ReadonlyArray<FlattenedDeepRequired<paths>["/api/resources"]["get"]["parameters"]["query"]["type"]> = ["PR", "ISSUE", "DOC", "ARTICLE", "TOOL", "OTHER"];
 export const pathsApiSessionsGetParametersQueryOrderingValues: ReadonlyArray<FlattenedDeepRequired<paths>["/api/sessions"]["get"]["parameters"]["query"]["ordering"]> = ["created_at", "updated_at", "started_at", "ended_at", "switch_count", "total_focus_minutes", "-created_at", "-updated_at", "-started_at", "-ended_at", "-switch_count", "-total_focus_minutes"];
 export const pathsApiSessionsGetParametersQueryStatusValues: ReadonlyArray<FlattenedDeepRequired<paths>["/api/sessions"]["get"]["parameters"]["query"]["status"]> = ["OPEN", "PAUSED", "DONE"];
+export const pathsApiSessionsGetParametersQuerySourceValues: ReadonlyArray<FlattenedDeepRequired<paths>["/api/sessions"]["get"]["parameters"]["query"]["source"]> = ["MANUAL", "CLI", "GIT", "EDITOR"];
 export const pathsApiSessionsExportGetParametersQueryOrderingValues: ReadonlyArray<FlattenedDeepRequired<paths>["/api/sessions/export"]["get"]["parameters"]["query"]["ordering"]> = ["created_at", "updated_at", "started_at", "ended_at", "switch_count", "total_focus_minutes", "-created_at", "-updated_at", "-started_at", "-ended_at", "-switch_count", "-total_focus_minutes"];
 export const pathsApiSessionsExportGetParametersQueryStatusValues: ReadonlyArray<FlattenedDeepRequired<paths>["/api/sessions/export"]["get"]["parameters"]["query"]["status"]> = ["OPEN", "PAUSED", "DONE"];
+export const pathsApiSessionsExportGetParametersQuerySourceValues: ReadonlyArray<FlattenedDeepRequired<paths>["/api/sessions/export"]["get"]["parameters"]["query"]["source"]> = ["MANUAL", "CLI", "GIT", "EDITOR"];
 export const pathsApiSessionsExportGetParametersQueryFormatValues: ReadonlyArray<FlattenedDeepRequired<paths>["/api/sessions/export"]["get"]["parameters"]["query"]["format"]> = ["csv", "json"];
 export const pathsApiContextSwitchesGetParametersQueryOrderingValues: ReadonlyArray<FlattenedDeepRequired<paths>["/api/context-switches"]["get"]["parameters"]["query"]["ordering"]> = ["happened_at", "created_at", "-happened_at", "-created_at"];
 export const pathsApiContextSwitchesGetParametersQueryReasonValues: ReadonlyArray<FlattenedDeepRequired<paths>["/api/context-switches"]["get"]["parameters"]["query"]["reason"]> = ["INTERRUPT", "QUICK_FIX", "MEETING", "OTHER"];
+export const pathsApiContextSwitchesGetParametersQuerySourceValues: ReadonlyArray<FlattenedDeepRequired<paths>["/api/context-switches"]["get"]["parameters"]["query"]["source"]> = ["MANUAL", "CLI", "GIT", "EDITOR"];
 export const pathsApiReportsGetParametersQueryOrderingValues: ReadonlyArray<FlattenedDeepRequired<paths>["/api/reports"]["get"]["parameters"]["query"]["ordering"]> = ["period_start", "created_at", "updated_at", "-period_start", "-created_at", "-updated_at"];
 export const pathsApiReportsGetParametersQueryTypeValues: ReadonlyArray<FlattenedDeepRequired<paths>["/api/reports"]["get"]["parameters"]["query"]["type"]> = ["DAILY", "WEEKLY", "SESSION"];
 export const pathsApiReportsExportGetParametersQueryOrderingValues: ReadonlyArray<FlattenedDeepRequired<paths>["/api/reports/export"]["get"]["parameters"]["query"]["ordering"]> = ["period_start", "created_at", "updated_at", "-period_start", "-created_at", "-updated_at"];
@@ -6341,10 +6365,14 @@ export const resourceLinkTypeValues: ReadonlyArray<FlattenedDeepRequired<compone
 export const createResourceRequestTypeValues: ReadonlyArray<FlattenedDeepRequired<components>["schemas"]["CreateResourceRequest"]["type"]> = ["PR", "ISSUE", "DOC", "ARTICLE", "TOOL", "OTHER"];
 export const updateResourceRequestTypeValues: ReadonlyArray<FlattenedDeepRequired<components>["schemas"]["UpdateResourceRequest"]["type"]> = ["PR", "ISSUE", "DOC", "ARTICLE", "TOOL", "OTHER"];
 export const devSessionStatusValues: ReadonlyArray<FlattenedDeepRequired<components>["schemas"]["DevSession"]["status"]> = ["OPEN", "PAUSED", "DONE"];
+export const devSessionSourceValues: ReadonlyArray<FlattenedDeepRequired<components>["schemas"]["DevSession"]["source"]> = ["MANUAL", "CLI", "GIT", "EDITOR"];
 export const devSessionDetailTasksRoleValues: ReadonlyArray<FlattenedDeepRequired<components>["schemas"]["DevSessionDetail"]["tasks"]["role"]> = ["MAIN", "SIDE"];
+export const createSessionRequestSourceValues: ReadonlyArray<FlattenedDeepRequired<components>["schemas"]["CreateSessionRequest"]["source"]> = ["MANUAL", "CLI", "GIT"];
 export const attachTaskRequestRoleValues: ReadonlyArray<FlattenedDeepRequired<components>["schemas"]["AttachTaskRequest"]["role"]> = ["MAIN", "SIDE"];
 export const contextSwitchReasonValues: ReadonlyArray<FlattenedDeepRequired<components>["schemas"]["ContextSwitch"]["reason"]> = ["INTERRUPT", "QUICK_FIX", "MEETING", "OTHER"];
+export const contextSwitchSourceValues: ReadonlyArray<FlattenedDeepRequired<components>["schemas"]["ContextSwitch"]["source"]> = ["MANUAL", "CLI", "GIT", "EDITOR"];
 export const createContextSwitchRequestReasonValues: ReadonlyArray<FlattenedDeepRequired<components>["schemas"]["CreateContextSwitchRequest"]["reason"]> = ["INTERRUPT", "QUICK_FIX", "MEETING", "OTHER"];
+export const createContextSwitchRequestSourceValues: ReadonlyArray<FlattenedDeepRequired<components>["schemas"]["CreateContextSwitchRequest"]["source"]> = ["MANUAL", "CLI", "GIT"];
 export const reportTypeValues: ReadonlyArray<FlattenedDeepRequired<components>["schemas"]["Report"]["type"]> = ["DAILY", "WEEKLY", "SESSION"];
 export const insightCodeValues: ReadonlyArray<FlattenedDeepRequired<components>["schemas"]["Insight"]["code"]> = ["HIGH_CONTEXT_SWITCHING", "LOW_FOCUS_TIME", "FRAGILE_WORKFLOW", "DEEP_WORK_OPPORTUNITY"];
 export const insightLevelValues: ReadonlyArray<FlattenedDeepRequired<components>["schemas"]["Insight"]["level"]> = ["INFO", "WARN"];

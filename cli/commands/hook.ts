@@ -52,6 +52,7 @@ async function hookRun(ctx: Context, from: string, to: string) {
             note: `git checkout ${from || "(detached)"} → ${to}`,
             at,
             explicit: true,
+            source: "GIT",
           };
     const r = await record(ctx, op);
     const clock = await ctx.clock();

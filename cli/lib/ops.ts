@@ -34,6 +34,8 @@ export interface SwitchOp {
   at: string;
   /** send `at` even live (the hook: the checkout's own time) */
   explicit?: boolean;
+  /** Who records it: the git hook (GIT) or a command (CLI, the default; journals from before have none). */
+  source?: "CLI" | "GIT";
 }
 export interface TransitionOp {
   op: "pause" | "resume" | "stop";
@@ -179,7 +181,7 @@ async function start(api: Api, op: StartOp, o: RunOpts): Promise<StartResult> {
   }
   if (!session) {
     session = await stamped(o.replay ? op.at : null, "started_at", (started_at) =>
-      api.data(api.client.POST("/api/sessions", { body: { title: op.title, ...(team ? { team: team.id } : {}), started_at } })),
+      api.data(api.client.POST("/api/sessions", { body: { title: op.title, ...(team ? { team: team.id } : {}), started_at, source: "CLI" } })),
     );
   }
   if (o.progress) o.progress.session = session;
@@ -202,7 +204,7 @@ async function switchTask(api: Api, op: SwitchOp, o: RunOpts): Promise<SwitchRes
     row = rows.find((r) => r.happened_at === op.at) ?? null;
   }
   if (!row) {
-    const body = { dev_session: sid, from_task: from ? from.id : null, to_task: to ? to.id : null, reason: op.reason, note: op.note };
+    const body = { dev_session: sid, from_task: from ? from.id : null, to_task: to ? to.id : null, reason: op.reason, note: op.note, source: op.source ?? "CLI" };
     row = await stamped(o.replay || op.explicit ? op.at : null, "happened_at", (happened_at) =>
       api.data(api.client.POST("/api/context-switches", { body: { ...body, happened_at } })),
     );

@@ -4,9 +4,11 @@
 import { execFileSync } from "node:child_process";
 import type { Schemas } from "../../client/index.ts";
 import { isStatus, type Api } from "./api.ts";
+import type { Candidate } from "../../src/modules/editors/branches.ts";
 import { UsageError } from "./errors.ts";
 
-export type Candidate = { id: number } | { external_key: string } | { github_number: number };
+// Branch names → task candidates: the server's own rule (editor heartbeats use it too), one implementation.
+export { parseBranch, type BranchTask, type Candidate } from "../../src/modules/editors/branches.ts";
 
 /** A task as the user named it; `soft` refs come from branch names: when nothing matches they are dropped instead of failing. */
 export interface TaskRef {
@@ -60,62 +62,6 @@ export function gitOriginRepo(cwd: string): string | null {
 export const gitCurrentBranch = (cwd: string): string | null => git(cwd, ["symbolic-ref", "--short", "-q", "HEAD"]);
 
 export const gitTopLevel = (cwd: string): string => git(cwd, ["rev-parse", "--show-toplevel"]) ?? cwd;
-
-/** How many owner/repo splits of `acme-widgets-42` to try at most. */
-const MAX_SPLITS = 6;
-
-export interface BranchTask {
-  label: string;
-  candidates: Candidate[];
-  /** hotfix branches are quick fixes; otherwise the API's default reason */
-  reason: SwitchReason | undefined;
-  soft: true;
-}
-
-/**
- * The task a branch name points at, as candidates in lookup order, and the switch reason it implies.
- * `origin` ("owner/repo", from the repository's remote) turns a bare number into an external_key.
- * Returns null for a branch that names no task (main, develop, feature/new-ui, …).
- *
- *   42-fix-login              → acme/widgets#42 (with an origin), then id 42
- *   gh-42, issue-42           → acme/widgets#42 (with an origin), else the one GitHub task numbered 42
- *   task-17, task17           → id 17
- *   feature/acme-widgets-42   → acme/widgets#42 (every owner/repo split of the dashed name)
- *   feature/ABC-123-login     → ABC-123
- *   hotfix/…                  → reason QUICK_FIX
- */
-export function parseBranch(branch: string | null | undefined, origin: string | null = null): BranchTask | null {
-  if (!branch) return null;
-  const name = branch.trim();
-  const parts = name.split("/");
-  const last = parts[parts.length - 1] ?? "";
-  const hotfix = parts.slice(0, -1).some((p) => /^hotfix$/i.test(p)) || /^hotfix[-_]/i.test(last);
-  const tail = "(?:[-_].*)?$"; // not ".": `1.2-release` is a version, not task 1
-  let candidates: Candidate[] = [];
-  let m: RegExpExecArray | null;
-  if ((m = new RegExp(`^task[-_]?(\\d+)${tail}`, "i").exec(last))) {
-    candidates = [{ id: Number(m[1]) }];
-  } else if ((m = new RegExp(`^(?:gh|issue)[-_]?(\\d+)${tail}`, "i").exec(last))) {
-    const n = Number(m[1]);
-    candidates = origin ? [{ external_key: `${origin}#${n}` }, { github_number: n }] : [{ github_number: n }];
-  } else if ((m = new RegExp(`^(\\d+)${tail}`).exec(last))) {
-    const n = Number(m[1]);
-    candidates = origin ? [{ external_key: `${origin}#${n}` }, { id: n }] : [{ id: n }];
-  } else if ((m = /^([A-Z][A-Z0-9]+-\d+)(?:[-_].*)?$/.exec(last))) {
-    candidates = [{ external_key: m[1] ?? "" }];
-  } else if ((m = /^([A-Za-z0-9_.]+(?:-[A-Za-z0-9_.]+)+)-(\d+)$/.exec(last))) {
-    const words = (m[1] ?? "").split("-");
-    const n = Number(m[2]);
-    const keys: string[] = [];
-    for (let i = 1; i < words.length; i++) keys.push(`${words.slice(0, i).join("-")}/${words.slice(i).join("-")}#${n}`);
-    // The repository's own origin first, when it is one of the splits.
-    const own = origin !== null ? `${origin}#${n}` : null;
-    keys.sort((a, b) => Number(b === own) - Number(a === own));
-    candidates = keys.slice(0, MAX_SPLITS).map((k) => ({ external_key: k }));
-  }
-  if (!candidates.length) return null;
-  return { label: name, candidates, reason: hotfix ? "QUICK_FIX" : undefined, soft: true };
-}
 
 /** Looks a ref up: the first candidate that names a task the caller can see. null when none does. */
 export async function resolveTask(api: Api, ref: TaskRef | null): Promise<FoundTask | null> {

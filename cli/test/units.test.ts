@@ -232,6 +232,7 @@ function fakeApi({ failPostsAfter = Infinity } = {}) {
         title: String(body.title),
         description: "",
         status: "OPEN",
+        source: "CLI",
         started_at: String(body.started_at),
         ended_at: null,
         switch_count: 0,

@@ -32,6 +32,13 @@ export const CREDENTIAL_KINDS = ["API", "SESSION", "EDITOR"] as const;
 /** The credentials `POST /api/auth/tokens/` issues, by `scope`: an API token or an editor key. */
 export const TOKEN_SCOPES = ["API", "EDITOR"] as const satisfies readonly (typeof CREDENTIAL_KINDS)[number][];
 
+/**
+ * Where a session or a switch came from: the API or the dashboard (MANUAL), the CLI, the git hook (GIT), or
+ * derived from editor heartbeats (EDITOR, which only the server writes).
+ */
+export const SOURCES = ["MANUAL", "CLI", "GIT", "EDITOR"] as const;
+/** The sources a client may claim (EDITOR is derivation's own). */
+export const CLIENT_SOURCES = ["MANUAL", "CLI", "GIT"] as const satisfies readonly (typeof SOURCES)[number][];
 /** wakatime-cli's entity types (a heartbeat's `type`). */
 export const HEARTBEAT_TYPES = ["file", "domain", "url", "event", "app"] as const;
 
@@ -165,6 +172,7 @@ export const devSessions = sqliteTable(
     title: text("title").notNull().default(""),
     description: text("description").notNull().default(""),
     status: text("status", { enum: SESSION_STATUSES }).notNull().default("OPEN"),
+    source: text("source", { enum: SOURCES }).notNull().default("MANUAL"),
     startedAt: text("started_at").notNull(),
     endedAt: text("ended_at"),
     switchCount: integer("switch_count").notNull().default(0),
@@ -175,6 +183,9 @@ export const devSessions = sqliteTable(
   (t) => [
     index("sessions_user_started_idx").on(t.userId, t.startedAt, t.id),
     index("sessions_team_started_idx").on(t.teamId, t.startedAt, t.id),
+    // A derived session is known by its start: derivation updates it in place, and its pauses, switches and
+    // tasks refer to it by (user, started_at) inside the batch that creates it.
+    uniqueIndex("sessions_editor_start_uq").on(t.userId, t.startedAt).where(sql`source = 'EDITOR'`),
   ],
 );
 
@@ -220,6 +231,7 @@ export const contextSwitches = sqliteTable(
     fromTaskId: integer("from_task_id").references(() => tasks.id, { onDelete: "set null" }),
     toTaskId: integer("to_task_id").references(() => tasks.id, { onDelete: "set null" }),
     reason: text("reason", { enum: SWITCH_REASONS }).notNull().default("OTHER"),
+    source: text("source", { enum: SOURCES }).notNull().default("MANUAL"),
     happenedAt: text("happened_at").notNull(),
     note: text("note").notNull().default(""),
     ...timestamps,
@@ -388,3 +400,15 @@ export const heartbeats = sqliteTable(
   // Also the index every read uses: a user's heartbeats over a time range.
   (t) => [uniqueIndex("heartbeats_user_time_digest_uq").on(t.userId, t.timeMs, t.digest)],
 );
+
+/**
+ * Per user, the version of their derived timeline: derivation reads it with the heartbeats and writes only if
+ * it is unchanged (then bumps it), so of two derivations racing (two editors sending at once) the one that
+ * read before the other wrote is refused and derives again (modules/editors/timeline.ts).
+ */
+export const editorStates = sqliteTable("editor_state", {
+  userId: integer("user_id")
+    .primaryKey()
+    .references(() => users.id, { onDelete: "cascade" }),
+  version: integer("version").notNull().default(0),
+});

@@ -7,6 +7,7 @@ import { sha256Hex } from "../../platform/crypto";
 import { dayBounds, dayOf } from "../../platform/time";
 import { Heartbeat, serializeCurrentUser, serializeStoredHeartbeat, type HeartbeatInput } from "./schemas";
 import { DAY_MS, pruneStatement } from "./retention";
+import { ensureState, settleWindow, windowOf, windowReads, type WindowData } from "./timeline";
 import { dayRange, editorName, summarizeDay, wakaTime } from "./summary";
 
 /** Heartbeats taken from one request; the rest are answered 429, which wakatime-cli queues and sends again. */
@@ -110,9 +111,11 @@ export interface IngestInput {
 
 /**
  * Stores heartbeats, each on its own: every element gets its own [object, status] answer, in request order —
- * 201 stored, 202 already stored (a re-send), 400 invalid, 429 past MAX_BULK. One D1 round trip whatever the
- * bulk's size: the rate limit, the multi-row inserts (chunked to D1's 100 bound parameters) and the pruning
- * of expired heartbeats go in one batch.
+ * 201 stored, 202 already stored (a re-send), 400 invalid, 429 past MAX_BULK — then derives the sessions,
+ * pauses and switches of the days they fall in (timeline.ts). D1 round trips whatever the bulk's size: one
+ * batch for the rate limit, the multi-row inserts (chunked to D1's 100 bound parameters), the pruning of
+ * expired heartbeats and the derivation's reads; one for the tasks the branches name (only when a branch
+ * names one); one for the derivation's writes (only when the timeline changed).
  */
 export async function ingest({ db, actor }: Ctx, input: IngestInput, now = Date.now()) {
   const prefs = await prefsOf(db, actor);
@@ -133,8 +136,15 @@ export async function ingest({ db, actor }: Ctx, input: IngestInput, now = Date.
       .returning({ timeMs: heartbeats.timeMs, digest: heartbeats.digest }),
   );
   const [count, guard] = limitInBatch(db, limit, now);
-  const results = await limited(() => db.batch([count, guard, ...inserts, pruneStatement(db, actor.id, prefs.heartbeatRetentionDays, now)]), limit, now);
+  // The derivation's reads ride in the same batch, after the inserts they must see.
+  const window = rows.length ? windowOf(rows.map((r) => r.timeMs), actor) : null;
+  const reads = window ? windowReads(db, actor.id, window) : [];
+  const writes = [count, guard, ...inserts, pruneStatement(db, actor.id, prefs.heartbeatRetentionDays, now), ...(window ? [ensureState(db, actor.id)] : [])];
+  const results = await limited(() => db.batch([...writes, ...reads] as unknown as Parameters<typeof db.batch>[0]), limit, now);
   const stored = new Set(results.slice(2, 2 + inserts.length).flatMap((r) => (r as { timeMs: number; digest: string }[]).map((k) => `${k.timeMs}\n${k.digest}`)));
+  const derivation = window
+    ? await settleWindow(db, actor.id, actor, prefs.idleTimeoutMinutes * 60_000, window, results.slice(writes.length) as unknown as WindowData)
+    : null;
   const seen = new Set<string>();
   const responses = checked.map((c): [object, number] => {
     if (!c.ok) return [{ error: c.error, ...(c.errors ? { errors: c.errors } : {}) }, c.status];
@@ -144,7 +154,7 @@ export async function ingest({ db, actor }: Ctx, input: IngestInput, now = Date.
     seen.add(key);
     return [{ data: c.answer }, created ? 201 : 202];
   });
-  return { responses, stored: stored.size };
+  return { responses, stored: stored.size, derivation };
 }
 
 /** `POST …/heartbeats` (one heartbeat): the same checks, but an invalid heartbeat is the request's 400. */

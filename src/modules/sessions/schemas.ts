@@ -1,5 +1,5 @@
 import { z } from "@hono/zod-openapi";
-import { devSessions, SESSION_STATUSES, SESSION_TASK_ROLES } from "../../db/schema";
+import { CLIENT_SOURCES, devSessions, SESSION_STATUSES, SESSION_TASK_ROLES, SOURCES } from "../../db/schema";
 import { listQuery, type OrderFields } from "../../platform/pagination";
 import { Day, Id, PastTimestamp } from "../../platform/validators";
 
@@ -10,6 +10,7 @@ export const CreateSessionBody = z
     description: z.string().max(10_000).default(""),
     team: Id.nullable().optional().openapi({ description: "Team id; omit or null for a personal session." }),
     started_at: PastTimestamp.optional().openapi({ description: "Defaults to now; never in the future." }),
+    source: z.enum(CLIENT_SOURCES).default("MANUAL").openapi({ description: "Who records it: MANUAL (API, dashboard), CLI or GIT. EDITOR sessions are derived from editor heartbeats." }),
   })
   .openapi("CreateSessionRequest");
 
@@ -32,6 +33,7 @@ export const AttachTaskBody = z
 
 export const SESSION_FILTERS = z.object({
   status: z.enum(SESSION_STATUSES).optional(),
+  source: z.enum(SOURCES).optional().openapi({ description: "Only sessions from there: EDITOR for those derived from editor heartbeats." }),
   team: Id.optional(),
   search: z.string().min(1).max(100).optional(),
   date_from: Day.optional().openapi({ description: "First day (of started_at, in your time zone and day_start_hour)." }),
@@ -59,6 +61,7 @@ export const Session = z
     title: z.string(),
     description: z.string(),
     status: z.enum(SESSION_STATUSES),
+    source: z.enum(SOURCES),
     started_at: z.string(),
     ended_at: z.string().nullable(),
     switch_count: z.number().int(),
@@ -85,6 +88,7 @@ export const serializeSession = (s: SessionRow) => ({
   title: s.title,
   description: s.description,
   status: s.status,
+  source: s.source,
   started_at: s.startedAt,
   ended_at: s.endedAt,
   switch_count: s.switchCount,
@@ -97,5 +101,5 @@ export const serializeSession = (s: SessionRow) => ({
 /** CSV columns: the original's first, then the new fields. */
 export const SESSION_CSV_COLUMNS = [
   "id", "title", "status", "started_at", "ended_at", "switch_count", "total_focus_minutes", "created_at", "updated_at",
-  "user", "team", "description", "last_switch_at",
+  "user", "team", "description", "last_switch_at", "source",
 ] as const;

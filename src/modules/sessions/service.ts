@@ -1,5 +1,5 @@
 import { and, asc, eq, gte, isNull, lt, or, sql, type SQL } from "drizzle-orm";
-import { contextSwitches, devSessions, sessionPauses, sessionTasks, tasks } from "../../db/schema";
+import { contextSwitches, devSessions, sessionPauses, sessionTasks, tasks, type CLIENT_SOURCES } from "../../db/schema";
 import type { Actor, Ctx, Db } from "../../env";
 import { conflict, invalid, notFound } from "../../platform/errors";
 import { exportFile, keysetPages } from "../../platform/export";
@@ -30,6 +30,7 @@ export async function sessionListWhere(db: Db, actor: Actor, f: SessionFilters):
     conds.push(eq(devSessions.userId, actor.id));
   }
   if (f.status) conds.push(eq(devSessions.status, f.status));
+  if (f.source) conds.push(eq(devSessions.source, f.source));
   if (f.search) conds.push(or(contains(devSessions.title, f.search), contains(devSessions.description, f.search)));
   if (f.date_from) conds.push(gte(devSessions.startedAt, new Date(dayBounds(f.date_from, actor).start).toISOString()));
   if (f.date_to) conds.push(lt(devSessions.startedAt, new Date(dayBounds(f.date_to, actor).end).toISOString()));
@@ -58,7 +59,9 @@ export async function exportSessions({ db, actor }: Ctx, q: SessionFilters & { o
   return exportFile({ filename: "sessions", format: q.format, fetchPage: pages, serialize: serializeSession, columns: SESSION_CSV_COLUMNS });
 }
 
-export async function createSession({ db, actor }: Ctx, input: { title: string; description: string; team?: number | null; started_at?: string },
+export async function createSession(
+  { db, actor }: Ctx,
+  input: { title: string; description: string; team?: number | null; started_at?: string; source?: (typeof CLIENT_SOURCES)[number] },
 ) {
   if (input.team != null) await requireRole(db, actor, input.team, "write");
   const [row] = await db
@@ -68,6 +71,7 @@ export async function createSession({ db, actor }: Ctx, input: { title: string; 
       teamId: input.team ?? null,
       title: input.title,
       description: input.description,
+      source: input.source ?? "MANUAL",
       startedAt: input.started_at ?? nowIso(),
     })
     .returning();

@@ -1,5 +1,5 @@
 import { z } from "@hono/zod-openapi";
-import { contextSwitches, SWITCH_REASONS } from "../../db/schema";
+import { CLIENT_SOURCES, contextSwitches, SOURCES, SWITCH_REASONS } from "../../db/schema";
 import { listQuery, type OrderFields } from "../../platform/pagination";
 import { Day, Id, PastTimestamp } from "../../platform/validators";
 
@@ -11,12 +11,14 @@ export const CreateSwitchBody = z
     reason: z.enum(SWITCH_REASONS).default("OTHER"),
     happened_at: PastTimestamp.optional().openapi({ description: "Defaults to now; inside the session." }),
     note: z.string().max(2000).default(""),
+    source: z.enum(CLIENT_SOURCES).default("MANUAL").openapi({ description: "Who records it: MANUAL, CLI or GIT (the hook). EDITOR switches are derived from editor heartbeats." }),
   })
   .openapi("CreateContextSwitchRequest");
 
 export const SWITCH_FILTERS = z.object({
   dev_session: Id.optional(),
   reason: z.enum(SWITCH_REASONS).optional(),
+  source: z.enum(SOURCES).optional(),
   date_from: Day.optional(),
   date_to: Day.optional(),
 });
@@ -29,6 +31,7 @@ export const ContextSwitch = z
     from_task: z.number().int().nullable(),
     to_task: z.number().int().nullable(),
     reason: z.enum(SWITCH_REASONS),
+    source: z.enum(SOURCES),
     happened_at: z.string(),
     note: z.string(),
     created_at: z.string(),
@@ -43,6 +46,7 @@ export const serializeSwitch = (s: typeof contextSwitches.$inferSelect) => ({
   from_task: s.fromTaskId,
   to_task: s.toTaskId,
   reason: s.reason,
+  source: s.source,
   happened_at: s.happenedAt,
   note: s.note,
   created_at: s.createdAt,

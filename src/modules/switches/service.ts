@@ -13,7 +13,7 @@ import { serializeSwitch, SWITCH_ORDERING, type CreateSwitchBody, type SwitchLis
  * The session's counters recomputed from its switch rows, in the same batch as the write that changed them:
  * switch_count can never drift from the rows, whatever runs concurrently.
  */
-function recountSwitches(db: Db, sessionId: number) {
+export function recountSwitches(db: Db, sessionId: number) {
   const rows = db.select({ n: count() }).from(contextSwitches).where(eq(contextSwitches.sessionId, sessionId));
   const last = db.select({ at: max(contextSwitches.happenedAt) }).from(contextSwitches).where(eq(contextSwitches.sessionId, sessionId));
   return db
@@ -42,6 +42,7 @@ export async function createSwitch({ db, actor }: Ctx, input: z.infer<typeof Cre
           fromTaskId: input.from_task ?? null,
           toTaskId: input.to_task ?? null,
           reason: input.reason,
+          source: input.source,
           happenedAt,
           note: input.note,
         })
@@ -104,6 +105,7 @@ export function switchListQuery(db: Db, actor: Actor, q: SwitchListQuery) {
       and(
         scope,
         q.reason ? eq(contextSwitches.reason, q.reason) : undefined,
+        q.source ? eq(contextSwitches.source, q.source) : undefined,
         q.date_from ? gte(contextSwitches.happenedAt, new Date(dayBounds(q.date_from, actor).start).toISOString()) : undefined,
         q.date_to ? lt(contextSwitches.happenedAt, new Date(dayBounds(q.date_to, actor).end).toISOString()) : undefined,
         ks.where,
