@@ -8,7 +8,7 @@ import { requestId } from "hono/request-id";
 import * as schema from "./db/schema";
 import type { AppEnv, Bindings } from "./env";
 import { authRouter } from "./modules/auth/routes";
-import { editorsRouter } from "./modules/editors/routes";
+import { editorProjectsRouter, editorsRouter } from "./modules/editors/routes";
 import { healthRouter } from "./modules/health/routes";
 import { requestLogsRouter } from "./modules/request-logs/routes";
 import { teamsRouter } from "./modules/teams/routes";
@@ -244,6 +244,7 @@ export function createApp() {
   app.route("/api/insights", insightsRouter);
   app.route("/api/events", eventsRouter);
   app.route(COMPAT_PREFIX, editorsRouter);
+  app.route("/api/editor-projects", editorProjectsRouter);
 
   app.openAPIRegistry.registerComponent("securitySchemes", "bearer", {
     type: "http",

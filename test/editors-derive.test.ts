@@ -97,6 +97,15 @@ describe("editors derive: happy path", () => {
     expect(open.absorbed.get(3)).toHaveLength(1);
   });
 
+  it("a project mapped to a team puts its sessions there: a change of scope ends the session (no switch across it)", () => {
+    const d = derive([beat(0, "a"), beat(2, "b"), beat(4, null, null), beat(6, "b"), beat(8, "a")], opts({ scopeOf: (p) => (p === "b" ? 5 : null) }));
+    expect(d.sessions.map((s) => [s.team, s.start, s.end, s.switches.length])).toEqual([
+      [null, T0, T0],
+      [5, T0 + 2 * MIN, T0 + 6 * MIN],
+      [null, T0 + 8 * MIN, T0 + 8 * MIN],
+    ].map(([team, start, end]) => [team, start, end, 0]));
+  });
+
   it("a session never spans the user's day start (the day rule): New York's spring-forward night", () => {
     const ny = { timezone: "America/New_York", dayStartHour: 2 };
     // 2026-03-08: 01:59:59 EST → 03:00 EDT; with day_start_hour 2 the day starts at 03:00 EDT (07:00Z).

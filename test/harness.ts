@@ -729,6 +729,7 @@ export const FINGERPRINT_TABLES = [
   "import_job_pages",
   "heartbeats",
   "editor_state",
+  "editor_projects",
 ] as const;
 
 /** Columns a refused request may still write: a token's last_used_at is stamped by authentication itself. */

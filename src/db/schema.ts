@@ -412,3 +412,23 @@ export const editorStates = sqliteTable("editor_state", {
     .references(() => users.id, { onDelete: "cascade" }),
   version: integer("version").notNull().default(0),
 });
+
+/**
+ * A user's editor project (a heartbeat's `project`) mapped to one of their teams: that project's derived
+ * sessions open in the team while the user is MEMBER or above there; every other project's are personal.
+ */
+export const editorProjects = sqliteTable(
+  "editor_projects",
+  {
+    id: integer("id").primaryKey({ autoIncrement: true }),
+    userId: integer("user_id")
+      .notNull()
+      .references(() => users.id, { onDelete: "cascade" }),
+    project: text("project").notNull(),
+    teamId: integer("team_id")
+      .notNull()
+      .references(() => teams.id, { onDelete: "cascade" }),
+    createdAt: timestamps.createdAt,
+  },
+  (t) => [uniqueIndex("editor_projects_user_project_uq").on(t.userId, t.project), index("editor_projects_team_idx").on(t.teamId)],
+);

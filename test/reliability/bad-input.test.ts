@@ -160,6 +160,9 @@ const BASELINES: Record<string, (w: World) => Call> = {
   "POST /api/compat/wakatime/v1/users/current/heartbeats.bulk": () => ({ body: [heartbeat(Date.now() - 60_000), heartbeat(Date.now())] }),
   "POST /api/compat/wakatime/v1/users/current/heartbeats": () => ({ body: heartbeat(Date.now()) }),
   "GET /api/compat/wakatime/v1/users/current/statusbar/today": () => ({}),
+  "GET /api/editor-projects": () => ({}),
+  "POST /api/editor-projects": (w) => ({ body: { project: `fuzz-${crypto.randomUUID()}`, team: w.team } }),
+  "DELETE /api/editor-projects/{id}": () => ({ params: { id: 1 } }),
 };
 
 /** An editor heartbeat as wakatime-cli sends it (float Unix seconds). */
@@ -198,6 +201,9 @@ const THROWAWAY: Record<string, (w: World) => Promise<Call>> = {
   "DELETE /api/sessions/{id}": async (w) => ({ params: { id: (await ok(api("/api/sessions/", { token: w.owner.token, body: {} }))).id } }),
   "DELETE /api/context-switches/{id}": async (w) => ({
     params: { id: (await ok(api("/api/context-switches/", { token: w.owner.token, body: { dev_session: w.session } }))).id },
+  }),
+  "DELETE /api/editor-projects/{id}": async (w) => ({
+    params: { id: (await ok(api("/api/editor-projects/", { token: w.owner.token, body: { project: "doomed", team: w.team } }))).id },
   }),
 };
 

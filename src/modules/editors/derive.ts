@@ -17,7 +17,10 @@
  *     recorded on it;
  *   - tasks come from branch names (branches.ts, the git hook's rule): a switch goes from the task of the
  *     context it leaves to the one it enters; a derived session has its contexts' tasks attached, the first as
- *     MAIN and the others as SIDE.
+ *     MAIN and the others as SIDE;
+ *   - a project the user mapped to a team puts its sessions in that team; a change to a project of another
+ *     scope (another team, or personal) ends the session and starts one there, so that no team sees time spent
+ *     elsewhere.
  */
 import { focusSummary } from "../sessions/focus";
 import { isHotfixBranch } from "./branches";
@@ -45,6 +48,7 @@ export interface Absorber {
   id: number;
   start: number;
   end: number | null;
+  team?: number | null;
 }
 
 export interface DerivedSwitch {
@@ -56,6 +60,8 @@ export interface DerivedSwitch {
 }
 
 export interface DerivedSession {
+  /** The team the session is in (its projects' mapping), or null: personal. */
+  team: number | null;
   start: number;
   end: number;
   title: string;
@@ -68,8 +74,10 @@ export interface DerivedSession {
 export interface DeriveOptions {
   prefs: DayPrefs;
   idleMs: number;
-  /** The task a branch names (branches.ts, resolved against the user's tasks), or null. */
-  taskOf: (branch: string | null) => number | null;
+  /** The task a branch names (branches.ts) among those a session of `team` may hold, or null. */
+  taskOf: (branch: string | null, team: number | null) => number | null;
+  /** The team a project's sessions go to (the user's mapping), or null: personal. Default: all personal. */
+  scopeOf?: (project: string | null) => number | null;
   absorbers?: Absorber[];
 }
 
@@ -99,8 +107,10 @@ const contextOf = (b: Beat, prev: Context | null): Context => {
   return { project: b.project, branch: b.branch ?? prev.branch, meeting };
 };
 
+type TaskOf = (branch: string | null) => number | null;
+
 /** The switch from `a` to `b`, or null when the context did not change (or only became known). */
-function switchBetween(a: Context, b: Context, at: number, taskOf: DeriveOptions["taskOf"]): DerivedSwitch | null {
+function switchBetween(a: Context, b: Context, at: number, taskOf: TaskOf): DerivedSwitch | null {
   let note: string;
   if (a.project !== null && b.project !== a.project) note = `${b.project} ← ${a.project}`;
   else if (a.branch !== null && b.branch !== null && b.branch !== a.branch) note = `${b.project}: ${b.branch} ← ${a.branch}`;
@@ -112,7 +122,7 @@ function switchBetween(a: Context, b: Context, at: number, taskOf: DeriveOptions
 }
 
 /** The context switches along a run of heartbeats (sorted), and the contexts it went through. */
-function walk(run: Beat[], taskOf: DeriveOptions["taskOf"]) {
+function walk(run: Beat[], taskOf: TaskOf) {
   const switches: DerivedSwitch[] = [];
   const contexts: Context[] = [];
   let ctx: Context | null = null;
@@ -142,6 +152,20 @@ function runs(beats: Beat[], prefs: DayPrefs, cut: (a: Beat, b: Beat) => boolean
   return out;
 }
 
+/** Cuts a run where its context moves to a project of another scope (a scope change is always a project change). */
+function byScope(run: Beat[], scopeOf: (project: string | null) => number | null): { team: number | null; beats: Beat[] }[] {
+  const parts: { team: number | null; beats: Beat[] }[] = [];
+  let ctx: Context | null = null;
+  for (const b of run) {
+    ctx = contextOf(b, ctx);
+    const team = scopeOf(ctx.project);
+    const last = parts.at(-1);
+    if (!last || last.team !== team) parts.push({ team, beats: [b] });
+    else last.beats.push(b);
+  }
+  return parts;
+}
+
 function titleOf(contexts: Context[]): string {
   const projects = [...new Set(contexts.map((c) => c.project).filter((p): p is string => p !== null))];
   if (!projects.length) return "Editor activity";
@@ -163,18 +187,22 @@ export function derive(input: Beat[], opts: DeriveOptions): Derivation {
     else inside.set(s.id, [...(inside.get(s.id) ?? []), b]);
   }
 
-  // A recorded session between two free heartbeats cuts them apart.
+  // A recorded session between two free heartbeats cuts them apart; so does a change of scope.
   const recordedBetween = (a: Beat, b: Beat) => absorbers.some((s) => s.start > a.time && s.start < b.time);
-  const sessions = runs(free, opts.prefs, recordedBetween).map((run): DerivedSession => {
+  const scopeOf = opts.scopeOf ?? (() => null);
+  const parts = runs(free, opts.prefs, recordedBetween).flatMap((run) => byScope(run, scopeOf));
+  const sessions = parts.map(({ team, beats: run }): DerivedSession => {
     const pauses: DerivedSession["pauses"] = [];
     for (let i = 1; i < run.length; i++) {
       if (run[i]!.time - run[i - 1]!.time >= opts.idleMs) pauses.push({ from: run[i - 1]!.time, to: run[i]!.time });
     }
-    const { switches, contexts } = walk(run, opts.taskOf);
-    const taskIds = [...new Set(contexts.map((c) => opts.taskOf(c.branch)).filter((t): t is number => t !== null))];
+    const taskOf: TaskOf = (branch) => opts.taskOf(branch, team);
+    const { switches, contexts } = walk(run, taskOf);
+    const taskIds = [...new Set(contexts.map((c) => taskOf(c.branch)).filter((t): t is number => t !== null))];
     const start = run[0]!.time;
     const end = run.at(-1)!.time;
     return {
+      team,
       start,
       end,
       title: titleOf(contexts),
@@ -187,7 +215,8 @@ export function derive(input: Beat[], opts: DeriveOptions): Derivation {
 
   const absorbed = new Map<number, DerivedSwitch[]>();
   for (const [id, list] of inside) {
-    const switches = runs(list, opts.prefs).flatMap((run) => walk(run, opts.taskOf).switches);
+    const team = absorbers.find((s) => s.id === id)?.team ?? null;
+    const switches = runs(list, opts.prefs).flatMap((run) => walk(run, (branch) => opts.taskOf(branch, team)).switches);
     if (switches.length) absorbed.set(id, switches);
   }
   return { sessions, absorbed };

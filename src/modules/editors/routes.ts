@@ -3,10 +3,11 @@
  * `https://<host>/api/compat/wakatime/v1`. An editor key (`waka_…`, sent as Basic, Bearer or ?api_key=) or an
  * API token authenticates here (platform/auth.ts, compatCredential); an editor key opens nothing else.
  */
-import { createRoute } from "@hono/zod-openapi";
+import { createRoute, z } from "@hono/zod-openapi";
 import { commonErrors, errorResponse, writeErrors } from "../../platform/errors";
-import { createRouter, ctx, jsonBody, jsonContent } from "../../platform/router";
-import { BulkBody, BulkResult, CurrentUser, Heartbeat, SingleResult, Statusbar } from "./schemas";
+import { bearer, createRouter, ctx, jsonBody, jsonContent } from "../../platform/router";
+import { IdParam } from "../../platform/validators";
+import { BulkBody, BulkResult, CurrentUser, EditorProject, Heartbeat, MapProjectBody, SingleResult, Statusbar } from "./schemas";
 import * as svc from "./service";
 
 const tags = ["wakatime"];
@@ -53,3 +54,32 @@ export const editorsRouter = createRouter()
     return c.json(body, status);
   })
   .openapi(statusbar, async (c) => c.json(await svc.statusbarToday(ctx(c)), 200));
+
+// ─── /api/editor-projects: which editor projects open sessions in which team (a token, not an editor key) ──
+
+const projectTags = ["editor-projects"];
+const listProjects = createRoute({
+  method: "get", path: "/", tags: projectTags, security: bearer,
+  summary: "Your editor projects mapped to teams (the others' derived sessions are personal)",
+  responses: { 200: jsonContent(z.object({ results: z.array(EditorProject), next: z.string().nullable() }), "Mappings."), ...commonErrors },
+});
+const mapProject = createRoute({
+  method: "post", path: "/", tags: projectTags, security: bearer,
+  summary: "Map an editor project to one of your teams (MEMBER+): its derived sessions open there",
+  request: jsonBody(MapProjectBody),
+  responses: { 201: jsonContent(EditorProject, "Mapped."), ...writeErrors },
+});
+const unmapProject = createRoute({
+  method: "delete", path: "/{id}", tags: projectTags, security: bearer,
+  summary: "Remove a mapping: that project's sessions are personal again (from the next derivation of a day)",
+  request: { params: IdParam },
+  responses: { 204: { description: "Removed." }, ...commonErrors },
+});
+
+export const editorProjectsRouter = createRouter()
+  .openapi(listProjects, async (c) => c.json(await svc.listProjects(ctx(c)), 200))
+  .openapi(mapProject, async (c) => c.json(await svc.mapProject(ctx(c), c.req.valid("json")), 201))
+  .openapi(unmapProject, async (c) => {
+    await svc.unmapProject(ctx(c), c.req.valid("param").id);
+    return c.body(null, 204);
+  });

@@ -4,7 +4,8 @@
  * where WakaTime's are ("2.28", "2:17"), times are float Unix seconds, answers are wrapped in `data`.
  */
 import { z } from "@hono/zod-openapi";
-import { HEARTBEAT_TYPES } from "../../db/schema";
+import { HEARTBEAT_TYPES, type editorProjects } from "../../db/schema";
+import { Id } from "../../platform/validators";
 
 export const CurrentUser = z
   .object({
@@ -160,3 +161,23 @@ export const serializeStoredHeartbeat = (h: {
   language: h.language,
   user_agent: h.userAgent,
 });
+
+// ─── Project → team mappings (DevFocus's own API, Bearer) ─────────────────────────────────────────
+
+export const EditorProject = z
+  .object({
+    id: z.number().int(),
+    project: z.string().openapi({ description: "A heartbeat's `project`, exactly as the editor sends it." }),
+    team: z.number().int(),
+    created_at: z.string(),
+  })
+  .openapi("EditorProject");
+
+export const MapProjectBody = z
+  .object({
+    project: z.string().min(1).max(255).openapi({ example: "billing-service" }),
+    team: Id.openapi({ description: "One of your teams, where you are MEMBER or above." }),
+  })
+  .openapi("MapEditorProjectRequest");
+
+export const serializeEditorProject = (p: typeof editorProjects.$inferSelect) => ({ id: p.id, project: p.project, team: p.teamId, created_at: p.createdAt });

@@ -1,11 +1,12 @@
 import { and, asc, eq, gte, lt } from "drizzle-orm";
-import { heartbeats, users } from "../../db/schema";
+import { editorProjects, heartbeats, users } from "../../db/schema";
 import type { Actor, Ctx, Db, EditorPrefs } from "../../env";
-import { invalid, notFound } from "../../platform/errors";
+import { conflict, invalid, notFound } from "../../platform/errors";
 import { isLimitAbort, limitExceeded, limitInBatch, type Limit } from "../../platform/rate-limit";
 import { sha256Hex } from "../../platform/crypto";
 import { dayBounds, dayOf } from "../../platform/time";
-import { Heartbeat, serializeCurrentUser, serializeStoredHeartbeat, type HeartbeatInput } from "./schemas";
+import { requireRole } from "../teams/access";
+import { Heartbeat, serializeCurrentUser, serializeEditorProject, serializeStoredHeartbeat, type HeartbeatInput } from "./schemas";
 import { DAY_MS, pruneStatement } from "./retention";
 import { ensureState, settleWindow, windowOf, windowReads, type WindowData } from "./timeline";
 import { dayRange, editorName, summarizeDay, wakaTime } from "./summary";
@@ -201,4 +202,30 @@ export async function statusbarToday({ db, actor }: Ctx, now = Date.now()) {
     data: { ...summarizeDay(beats, prefs.idleTimeoutMinutes * 60_000), range: dayRange(day, bounds, actor.timezone) },
     has_team_features: false,
   };
+}
+
+/** The caller's project → team mappings (a handful: one page). */
+export async function listProjects({ db, actor }: Ctx) {
+  const rows = await db.select().from(editorProjects).where(eq(editorProjects.userId, actor.id)).orderBy(asc(editorProjects.project));
+  return { results: rows.map(serializeEditorProject), next: null };
+}
+
+/**
+ * Maps an editor project to one of the caller's teams (MEMBER and up: who may open sessions there). Days
+ * derived from then on put that project's sessions in the team; days already derived stay as they are until
+ * their next heartbeat.
+ */
+export async function mapProject({ db, actor }: Ctx, input: { project: string; team: number }) {
+  await requireRole(db, actor, input.team, "write");
+  const [row] = await db.insert(editorProjects).values({ userId: actor.id, project: input.project, teamId: input.team }).onConflictDoNothing().returning();
+  if (!row) throw conflict("This project is already mapped: delete that mapping first.");
+  return serializeEditorProject(row);
+}
+
+export async function unmapProject({ db, actor }: Ctx, id: number) {
+  const gone = await db
+    .delete(editorProjects)
+    .where(and(eq(editorProjects.id, id), eq(editorProjects.userId, actor.id)))
+    .returning({ id: editorProjects.id });
+  if (!gone.length) throw notFound("Editor project");
 }

@@ -7,10 +7,12 @@
  * sessions are derived from its own heartbeats alone, whatever else is stored.
  */
 import { and, asc, eq, gte, inArray, isNull, lt, ne, or, sql, type SQL } from "drizzle-orm";
-import { contextSwitches, devSessions, editorStates, heartbeats, sessionPauses, sessionTasks, tasks } from "../../db/schema";
+import { contextSwitches, devSessions, editorProjects, editorStates, heartbeats, memberships, sessionPauses, sessionTasks, tasks } from "../../db/schema";
+import { ROLES } from "../../db/roles";
 import type { Db } from "../../env";
 import { addDays, dayOf, dayStart, iso, type DayPrefs } from "../../platform/time";
 import { recountSwitches } from "../switches/service";
+import { atLeast, TEAM_ACTIONS } from "../teams/roles";
 import { parseBranch, pickTask, type Candidate } from "./branches";
 import { derive, type Absorber, type Derivation, type DerivedSession, type DerivedSwitch } from "./derive";
 
@@ -52,6 +54,7 @@ const derivedQuery = (db: Db, userId: number, w: Window) =>
   db
     .select({
       id: devSessions.id,
+      teamId: devSessions.teamId,
       startedAt: devSessions.startedAt,
       endedAt: devSessions.endedAt,
       title: devSessions.title,
@@ -67,7 +70,7 @@ const derivedQuery = (db: Db, userId: number, w: Window) =>
 /** Sessions the user recorded that may absorb activity of the window (started up to ABSORB_MAX_MS before it). */
 const absorbersQuery = (db: Db, userId: number, w: Window) =>
   db
-    .select({ id: devSessions.id, startedAt: devSessions.startedAt, endedAt: devSessions.endedAt })
+    .select({ id: devSessions.id, teamId: devSessions.teamId, startedAt: devSessions.startedAt, endedAt: devSessions.endedAt })
     .from(devSessions)
     .where(
       and(
@@ -94,9 +97,27 @@ const editorSwitchesQuery = (db: Db, userId: number, w: Window) =>
     .where(and(eq(contextSwitches.userId, userId), gte(contextSwitches.happenedAt, iso(w.from)), lt(contextSwitches.happenedAt, iso(w.to)), eq(contextSwitches.source, "EDITOR")))
     .orderBy(asc(contextSwitches.happenedAt), asc(contextSwitches.id));
 
+/** The roles that may open sessions in a team (DESIGN.md's role table). */
+const SESSION_ROLES = ROLES.filter((r) => atLeast(r, TEAM_ACTIONS.write));
+
+/** The user's project → team mappings in force: those of teams where they may open sessions (MEMBER and up). */
+const mappingsQuery = (db: Db, userId: number) =>
+  db
+    .select({ project: editorProjects.project, teamId: editorProjects.teamId })
+    .from(editorProjects)
+    .innerJoin(memberships, and(eq(memberships.teamId, editorProjects.teamId), eq(memberships.userId, editorProjects.userId)))
+    .where(and(eq(editorProjects.userId, userId), inArray(memberships.role, SESSION_ROLES)));
+
 /** The statements a derivation reads, in this order; put them in any batch (after the inserts they must see). */
 export const windowReads = (db: Db, userId: number, w: Window) =>
-  [stateQuery(db, userId), beatsQuery(db, userId, w), derivedQuery(db, userId, w), absorbersQuery(db, userId, w), editorSwitchesQuery(db, userId, w)] as const;
+  [
+    stateQuery(db, userId),
+    beatsQuery(db, userId, w),
+    derivedQuery(db, userId, w),
+    absorbersQuery(db, userId, w),
+    editorSwitchesQuery(db, userId, w),
+    mappingsQuery(db, userId),
+  ] as const;
 
 type Results<T extends readonly unknown[]> = { -readonly [K in keyof T]: Awaited<T[K]> };
 /** The results of windowReads, in its order. */
@@ -109,10 +130,10 @@ const CANDIDATES_PER_QUERY = 40;
 
 /**
  * The tasks the branches of the window may name, among those a derived session may hold: the user's personal
- * tasks (a personal session's scope). One statement per 40 candidates, all in one batch; none when no branch
- * names a task.
+ * tasks, and the tasks of the teams their projects are mapped to. One statement per 40 candidates, all in one
+ * batch; none when no branch names a task.
  */
-async function tasksFor(db: Db, userId: number, branches: string[]) {
+async function tasksFor(db: Db, userId: number, branches: string[], teams: number[]) {
   const candidates = new Map<string, Candidate>();
   for (const b of branches) for (const c of parseBranch(b)?.candidates ?? []) candidates.set(JSON.stringify(c), c);
   const all = [...candidates.values()];
@@ -128,9 +149,9 @@ async function tasksFor(db: Db, userId: number, branches: string[]) {
     );
     statements.push(
       db
-        .select({ id: tasks.id, externalSource: tasks.externalSource, externalKey: tasks.externalKey })
+        .select({ id: tasks.id, teamId: tasks.teamId, externalSource: tasks.externalSource, externalKey: tasks.externalKey })
         .from(tasks)
-        .where(and(isNull(tasks.teamId), eq(tasks.createdBy, userId), or(...conds))),
+        .where(and(or(and(isNull(tasks.teamId), eq(tasks.createdBy, userId)), teams.length ? inArray(tasks.teamId, teams) : undefined), or(...conds))),
     );
   }
   const results = await db.batch(statements as [(typeof statements)[number], ...typeof statements]);
@@ -146,20 +167,26 @@ const same = (a: string[], b: string[]) => a.length === b.length && a.every((x, 
 
 /** What derive() makes of the window's data. */
 export async function deriveWindow(db: Db, userId: number, prefs: DayPrefs, idleMs: number, data: WindowData): Promise<Derivation> {
-  const [, beats, , recorded] = data;
+  const [, beats, , recorded, , mappings] = data;
+  const teamOf = new Map(mappings.map((m) => [m.project, m.teamId]));
   const branches = [...new Set(beats.map((b) => b.branch).filter((b): b is string => !!b))];
-  const known = await tasksFor(db, userId, branches);
-  const cache = new Map<string | null, number | null>();
-  const taskOf = (branch: string | null) => {
-    if (!cache.has(branch)) cache.set(branch, pickTask(parseBranch(branch)?.candidates ?? [], known)?.id ?? null);
-    return cache.get(branch)!;
+  const known = await tasksFor(db, userId, branches, [...new Set(teamOf.values())]);
+  const cache = new Map<string, number | null>();
+  // A session holds the user's personal tasks and its own team's (the rule of taskInScope).
+  const taskOf = (branch: string | null, team: number | null) => {
+    const key = `${team}\n${branch}`;
+    if (!cache.has(key)) {
+      const inScope = known.filter((t) => t.teamId === null || t.teamId === team);
+      cache.set(key, pickTask(parseBranch(branch)?.candidates ?? [], inScope)?.id ?? null);
+    }
+    return cache.get(key)!;
   };
   const absorbers: Absorber[] = recorded.map((s) => {
     const start = Date.parse(s.startedAt);
     const cap = start + ABSORB_MAX_MS;
-    return { id: s.id, start, end: s.endedAt ? Math.min(Date.parse(s.endedAt), cap) : cap };
+    return { id: s.id, team: s.teamId, start, end: s.endedAt ? Math.min(Date.parse(s.endedAt), cap) : cap };
   });
-  return derive(beats, { prefs, idleMs, taskOf, absorbers });
+  return derive(beats, { prefs, idleMs, taskOf, absorbers, scopeOf: (project) => (project === null ? null : (teamOf.get(project) ?? null)) });
 }
 
 /** Rows per multi-row insert, so that no statement binds more than D1's 100 parameters. */
@@ -208,13 +235,13 @@ export function timelineWrites(db: Db, userId: number, w: Window, data: WindowDa
     wanted.add(startedAt);
     const e = existing.get(startedAt);
     const lastSwitchAt = s.switches.length ? iso(s.switches.at(-1)!.at) : null;
-    const core = { endedAt: iso(s.end), title: s.title, totalFocusMinutes: s.focusMinutes, switchCount: s.switches.length, lastSwitchAt };
+    const core = { teamId: s.team, endedAt: iso(s.end), title: s.title, totalFocusMinutes: s.focusMinutes, switchCount: s.switches.length, lastSwitchAt };
     if (!e) {
-      out.push(db.insert(devSessions).values({ userId, teamId: null, source: "EDITOR", status: "DONE", startedAt, ...core }));
+      out.push(db.insert(devSessions).values({ userId, source: "EDITOR", status: "DONE", startedAt, ...core }));
       out.push(...childInserts(db, userId, derivedId(userId, startedAt), s));
       continue;
     }
-    if (e.endedAt !== core.endedAt || e.title !== core.title || e.focus !== core.totalFocusMinutes || e.switchCount !== core.switchCount || e.lastSwitchAt !== core.lastSwitchAt) {
+    if (e.teamId !== core.teamId || e.endedAt !== core.endedAt || e.title !== core.title || e.focus !== core.totalFocusMinutes || e.switchCount !== core.switchCount || e.lastSwitchAt !== core.lastSwitchAt) {
       out.push(db.update(devSessions).set({ ...core, updatedAt: now }).where(eq(devSessions.id, e.id)));
     }
     const pauses = (JSON.parse(e.pauses) as [string, string | null][]).map((p) => JSON.stringify(p));
