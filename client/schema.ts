@@ -5578,6 +5578,85 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/compat/wakatime/v1/users/current/summaries": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Editor time per day of your calendar, in WakaTime's shape (for the tools that read summaries) */
+        get: {
+            parameters: {
+                query: {
+                    /** @description First day (your calendar). */
+                    start: string;
+                    /** @description Last day, inclusive; at most 92 days after start. */
+                    end: string;
+                    /** @description Only this project's time. */
+                    project?: string;
+                };
+                header?: never;
+                path?: never;
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description One summary per day, with the total and the daily average. */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["WakaTimeSummaries"];
+                    };
+                };
+                /** @description Malformed JSON or invalid fields; every invalid field is listed in details. */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Missing, invalid, expired or revoked token. */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Not found, or not visible to the caller. */
+                404: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Over 600 requests a minute for this key; see Retry-After. */
+                429: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+            };
+        };
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/editor-projects": {
         parameters: {
             query?: never;
@@ -6496,6 +6575,25 @@ export interface components {
             end: string;
             text: string;
             timezone: string;
+        };
+        WakaTimeSummaries: {
+            data: components["schemas"]["WakaTimeDaySummary"][];
+            cumulative_total: components["schemas"]["WakaTimeCumulativeTotal"];
+            daily_average: {
+                seconds: number;
+                text: string;
+                days_including_holidays: number;
+                days_minus_holidays: number;
+                holidays: number;
+            };
+            start: string;
+            end: string;
+        };
+        WakaTimeCumulativeTotal: {
+            seconds: number;
+            text: string;
+            decimal: string;
+            digital: string;
         };
         EditorProject: {
             id: number;

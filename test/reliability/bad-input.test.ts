@@ -160,6 +160,7 @@ const BASELINES: Record<string, (w: World) => Call> = {
   "POST /api/compat/wakatime/v1/users/current/heartbeats.bulk": () => ({ body: [heartbeat(Date.now() - 60_000), heartbeat(Date.now())] }),
   "POST /api/compat/wakatime/v1/users/current/heartbeats": () => ({ body: heartbeat(Date.now()) }),
   "GET /api/compat/wakatime/v1/users/current/statusbar/today": () => ({}),
+  "GET /api/compat/wakatime/v1/users/current/summaries": () => ({ query: { start: "2026-01-28", end: DAY } }),
   "GET /api/editor-projects": () => ({}),
   "POST /api/editor-projects": (w) => ({ body: { project: `fuzz-${crypto.randomUUID()}`, team: w.team } }),
   "DELETE /api/editor-projects/{id}": () => ({ params: { id: 1 } }),

@@ -7,7 +7,7 @@ import { createRoute, z } from "@hono/zod-openapi";
 import { commonErrors, errorResponse, writeErrors } from "../../platform/errors";
 import { bearer, createRouter, ctx, jsonBody, jsonContent } from "../../platform/router";
 import { IdParam } from "../../platform/validators";
-import { BulkBody, BulkResult, CurrentUser, EditorProject, Heartbeat, MapProjectBody, SingleResult, Statusbar } from "./schemas";
+import { BulkBody, BulkResult, CurrentUser, EditorProject, Heartbeat, MapProjectBody, SingleResult, Statusbar, Summaries, SummariesQuery } from "./schemas";
 import * as svc from "./service";
 
 const tags = ["wakatime"];
@@ -43,6 +43,13 @@ const statusbar = createRoute({
   responses: { 200: jsonContent(Statusbar, "Today."), ...commonErrors, ...rateLimited },
 });
 
+const summaries = createRoute({
+  method: "get", path: "/v1/users/current/summaries", tags, security: editorAuth,
+  summary: "Editor time per day of your calendar, in WakaTime's shape (for the tools that read summaries)",
+  request: { query: SummariesQuery },
+  responses: { 200: jsonContent(Summaries, "One summary per day, with the total and the daily average."), ...commonErrors, ...rateLimited },
+});
+
 export const editorsRouter = createRouter()
   .openapi(currentUser, async (c) => c.json(await svc.currentUser(ctx(c)), 200))
   .openapi(bulk, async (c) => {
@@ -53,7 +60,8 @@ export const editorsRouter = createRouter()
     const { body, status } = await svc.ingestOne(ctx(c), { item: c.req.valid("json"), userAgent: c.req.header("User-Agent") });
     return c.json(body, status);
   })
-  .openapi(statusbar, async (c) => c.json(await svc.statusbarToday(ctx(c)), 200));
+  .openapi(statusbar, async (c) => c.json(await svc.statusbarToday(ctx(c)), 200))
+  .openapi(summaries, async (c) => c.json(await svc.summaries(ctx(c), c.req.valid("query")), 200));
 
 // ─── /api/editor-projects: which editor projects open sessions in which team (a token, not an editor key) ──
 

@@ -5,7 +5,7 @@
  */
 import { z } from "@hono/zod-openapi";
 import { HEARTBEAT_TYPES, type editorProjects } from "../../db/schema";
-import { Id } from "../../platform/validators";
+import { Day, Id } from "../../platform/validators";
 
 export const CurrentUser = z
   .object({
@@ -141,6 +141,32 @@ export const Statusbar = z
     has_team_features: z.boolean(),
   })
   .openapi("WakaTimeStatusbar");
+
+export const SummariesQuery = z.object({
+  start: Day.openapi({ description: "First day (your calendar)." }),
+  end: Day.openapi({ description: "Last day, inclusive; at most 92 days after start." }),
+  project: z.string().min(1).max(255).optional().openapi({ description: "Only this project's time." }),
+});
+
+const CumulativeTotal = z
+  .object({ seconds: z.number(), text: z.string(), decimal: z.string(), digital: z.string() })
+  .openapi("WakaTimeCumulativeTotal");
+
+export const Summaries = z
+  .object({
+    data: z.array(DaySummary),
+    cumulative_total: CumulativeTotal,
+    daily_average: z.object({
+      seconds: z.number(),
+      text: z.string(),
+      days_including_holidays: z.number().int(),
+      days_minus_holidays: z.number().int(),
+      holidays: z.number().int(),
+    }),
+    start: z.string(),
+    end: z.string(),
+  })
+  .openapi("WakaTimeSummaries");
 
 export const serializeStoredHeartbeat = (h: {
   entity: string | null;

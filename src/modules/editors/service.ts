@@ -4,12 +4,12 @@ import type { Actor, Ctx, Db, EditorPrefs } from "../../env";
 import { conflict, invalid, notFound } from "../../platform/errors";
 import { isLimitAbort, limitExceeded, limitInBatch, type Limit } from "../../platform/rate-limit";
 import { sha256Hex } from "../../platform/crypto";
-import { dayBounds, dayOf } from "../../platform/time";
+import { addDays, dayBounds, dayOf, dayStart } from "../../platform/time";
 import { requireRole } from "../teams/access";
 import { Heartbeat, serializeCurrentUser, serializeEditorProject, serializeStoredHeartbeat, type HeartbeatInput } from "./schemas";
 import { DAY_MS, pruneStatement } from "./retention";
 import { ensureState, settleWindow, windowOf, windowReads, type WindowData } from "./timeline";
-import { dayRange, editorName, summarizeDay, wakaTime } from "./summary";
+import { dayRange, editorName, grandTotal, summarizeDay, wakaTime } from "./summary";
 
 /** Heartbeats taken from one request; the rest are answered 429, which wakatime-cli queues and sends again. */
 export const MAX_BULK = 100;
@@ -201,6 +201,48 @@ export async function statusbarToday({ db, actor }: Ctx, now = Date.now()) {
     cached_at: wakaTime(now),
     data: { ...summarizeDay(beats, prefs.idleTimeoutMinutes * 60_000), range: dayRange(day, bounds, actor.timezone) },
     has_team_features: false,
+  };
+}
+
+/** Days a summaries request may span. */
+export const MAX_SUMMARY_DAYS = 92;
+
+/**
+ * `GET …/users/current/summaries?start=&end=`: one WakaTime day summary per day of your calendar (the day
+ * rule: DST days are 23 or 25 hours), with the cumulative total and the daily average. One round trip: the
+ * rate limit and the range's heartbeats.
+ */
+export async function summaries({ db, actor }: Ctx, q: { start: string; end: string; project?: string }, now = Date.now()) {
+  if (q.end < q.start) throw invalid("end", "Must not be before start.");
+  const days: string[] = [];
+  for (let d = q.start; d <= q.end; d = addDays(d, 1)) {
+    days.push(d);
+    if (days.length > MAX_SUMMARY_DAYS) throw invalid("end", `At most ${MAX_SUMMARY_DAYS} days after start.`);
+  }
+  const prefs = await prefsOf(db, actor);
+  const from = dayStart(q.start, actor);
+  const to = dayStart(addDays(q.end, 1), actor);
+  const limit = editorLimit(actor);
+  const [count, guard] = limitInBatch(db, limit, now);
+  const [, , all] = await limited(() => db.batch([count, guard, beatsBetween(db, actor.id, from, to)]), limit, now);
+  const beats = q.project === undefined ? all : all.filter((b) => b.project === q.project);
+  const byDay = new Map<string, typeof beats>();
+  for (const b of beats) {
+    const d = dayOf(b.time, actor);
+    byDay.set(d, [...(byDay.get(d) ?? []), b]);
+  }
+  const idleMs = prefs.idleTimeoutMinutes * 60_000;
+  const data = days.map((day) => ({ ...summarizeDay(byDay.get(day) ?? [], idleMs), range: dayRange(day, dayBounds(day, actor), actor.timezone) }));
+  const total = data.reduce((sum, d) => sum + d.grand_total.total_seconds, 0);
+  const worked = data.filter((d) => d.grand_total.total_seconds > 0).length;
+  const cumulative = grandTotal(total);
+  const average = worked ? total / worked : 0;
+  return {
+    data,
+    cumulative_total: { seconds: total, text: cumulative.text, decimal: cumulative.decimal, digital: cumulative.digital },
+    daily_average: { seconds: average, text: grandTotal(average).text, days_including_holidays: days.length, days_minus_holidays: worked, holidays: days.length - worked },
+    start: wakaTime(from),
+    end: wakaTime(to - 1000),
   };
 }
 

@@ -3,6 +3,7 @@ import { devSessions, insights, reports } from "../../db/schema";
 import type { Bindings, Db } from "../../env";
 import { addDays, dayBounds, dayOf, iso, weekBounds, type CalendarPrefs } from "../../platform/time";
 import { channelsFor, eventPublisher } from "../events/publisher";
+import { activityQuery, activitySeconds, editorTime } from "../editors/activity";
 import { deriveInsights } from "../insights/rules";
 import { serializeInsight } from "../insights/schemas";
 import { change, computeTotals, summarize, type SessionInput, type TaskInput } from "./metrics";
@@ -23,6 +24,8 @@ export const prefsOf = (u: { timezone: string; dayStartHour: number; weekStart: 
 interface PeriodData {
   sessions: (SessionInput & { day: string })[];
   tasks: TaskInput[];
+  /** Editor time: each counted heartbeat's seconds and its day (modules/editors/activity.ts). */
+  editor: ReturnType<typeof activitySeconds>;
 }
 
 /**
@@ -63,7 +66,8 @@ type PauseTuple = [string, string | null];
 type TaskTuple = [number, string, TaskInput["type"]];
 
 async function loadPeriod(db: Db, owner: ReportOwner, prefs: Prefs, from: number, to: number, now: number): Promise<PeriodData> {
-  const rows = await periodQuery(db, owner, from, to);
+  // The sessions and the editor heartbeats of the period: one round trip.
+  const [rows, activity] = await db.batch([periodQuery(db, owner, from, to), activityQuery(db, owner, from, to)]);
   const byTask = new Map<number, TaskInput>();
   const sessions = rows.map((s) => {
     const startedAt = Date.parse(s.startedAt);
@@ -84,7 +88,7 @@ async function loadPeriod(db: Db, owner: ReportOwner, prefs: Prefs, from: number
     };
   });
   sessions.sort((a, b) => a.startedAt - b.startedAt || a.id - b.id);
-  return { sessions, tasks: [...byTask.values()] };
+  return { sessions, tasks: [...byTask.values()], editor: activitySeconds(activity, prefs) };
 }
 
 /** The subset of a period's data for some of its sessions. */
@@ -102,7 +106,7 @@ const subjectOf = (owner: ReportOwner) => (owner.kind === "user" ? "You" : "The 
 export function dailyPayload(data: PeriodData, day: string, prefs: Prefs, owner: ReportOwner) {
   const { totals, lines } = subset(data, () => true);
   return {
-    payload: { date: day, timezone: prefs.timezone, sessions: lines, totals },
+    payload: { date: day, timezone: prefs.timezone, sessions: lines, totals, editor_time: editorTime(data.editor) },
     summary: summarize(subjectOf(owner), `on ${day}`, totals),
   };
 }
@@ -169,6 +173,10 @@ export async function generateWeekly(env: Bindings, db: Db, owner: ReportOwner, 
     timezone: prefs.timezone,
     sessions: current.lines,
     totals: current.totals,
+    editor_time: {
+      ...editorTime(data.editor.filter(thisWeek)),
+      days: days.map(({ date }) => ({ date, seconds: data.editor.filter((p) => p.day === date).reduce((sum, p) => sum + p.seconds, 0) })),
+    },
     days,
     previous_week: { week_start: prevFirst, totals: previous.totals },
     change: change(current.totals, previous.totals),
