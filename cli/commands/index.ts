@@ -1,6 +1,7 @@
 // Every command, in the order --help lists them (grouped by `group`).
 import type { Command } from "../lib/command.ts";
 import { login, logout, whoami } from "./account.ts";
+import { editor } from "./editor.ts";
 import { hook } from "./hook.ts";
 import { link } from "./link.ts";
 import { pause, resume } from "./pause.ts";
@@ -14,5 +15,5 @@ import { tasks } from "./tasks.ts";
 import { watch } from "./watch.ts";
 
 export const COMMANDS: ReadonlyMap<string, Command> = new Map(
-  [login, logout, whoami, start, switchTask, pause, resume, stop, status, link, tasks, report, watch, sync, hook].map((c) => [c.name, c]),
+  [login, logout, whoami, start, switchTask, pause, resume, stop, status, link, tasks, report, watch, sync, hook, editor].map((c) => [c.name, c]),
 );

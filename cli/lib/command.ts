@@ -31,7 +31,7 @@ export class Args {
   }
 }
 
-export type Group = "Account" | "Session" | "Tasks & reports" | "Offline" | "Git";
+export type Group = "Account" | "Session" | "Tasks & reports" | "Offline" | "Git" | "Editors";
 
 export interface Command {
   name: string;

@@ -502,4 +502,44 @@ describe("devfocus against the real Worker", { timeout: 240_000 }, () => {
       assert.equal((await session(s?.id ?? 0)).status, "DONE");
     });
   });
+
+  describe("devfocus editor setup", () => {
+    const me = makeHome();
+    const env = () => ({ ...me.env, DEVFOCUS_URL: worker.base });
+    const cfg = path.join(me.home, ".wakatime.cfg");
+
+    test("asks, then writes api_url and a new editor key into ~/.wakatime.cfg, keeping the rest; the key records heartbeats", async () => {
+      const login = await cli(["login", "--url", worker.base, "--email", EMAIL], { env: me.env, input: `${PASSWORD}\n` });
+      assert.equal(login.code, 0, login.stderr);
+      fs.writeFileSync(cfg, "[settings]\ndebug = true\napi_key = waka_old\n\n[projectmap]\n~/src/api = devfocus-api\n");
+      const keys = async () => (await api().data(api().client.GET("/api/auth/tokens"))).results.filter((t) => t.scope === "EDITOR");
+      const before = (await keys()).length;
+
+      const no = await cli(["editor", "setup"], { env: env(), input: "n\n" });
+      assert.equal(no.code, 0, no.stderr);
+      assert.match(no.stderr, /Update .*\.wakatime\.cfg/);
+      assert.match(no.stdout, /Nothing written/);
+      assert.match(fs.readFileSync(cfg, "utf8"), /api_key = waka_old/);
+      assert.equal((await keys()).length, before, "a no creates no key");
+
+      const yes = await cli(["editor", "setup", "--json"], { env: env(), input: "y\n" });
+      assert.equal(yes.code, 0, yes.stderr);
+      const text = fs.readFileSync(cfg, "utf8");
+      const apiUrl = `${worker.base}/api/compat/wakatime/v1`;
+      const key = /api_key = (waka_[0-9a-f-]{36})/.exec(text)?.[1];
+      assert.ok(key, text);
+      assert.equal(text, `[settings]\ndebug = true\napi_key = ${key}\napi_url = ${apiUrl}\n\n[projectmap]\n~/src/api = devfocus-api\n`);
+      assert.equal((await keys()).length, before + 1);
+
+      // wakatime-cli's request, with what the cfg now says.
+      const res = await fetch(`${apiUrl}/users/current/heartbeats.bulk`, {
+        method: "POST",
+        headers: { Authorization: `Basic ${Buffer.from(key).toString("base64")}`, "Content-Type": "application/json" },
+        body: JSON.stringify([{ entity: "/src/app.ts", type: "file", time: Date.now() / 1000 - 60, category: "coding", project: "devfocus-api" }]),
+      });
+      assert.equal(res.status, 202);
+      const status = await cli(["editor", "status", "--json"], { env: env() });
+      assert.equal(status.json<{ points_here: boolean }>().points_here, true);
+    });
+  });
 });

@@ -17,6 +17,7 @@ import { plural } from "../lib/output.ts";
 import { sseParser, type SseEvent } from "../lib/sse.ts";
 import { focusNow } from "../lib/state.ts";
 import { parseBranch, parseTaskArg, repoFromRemote, type Candidate } from "../lib/tasks.ts";
+import { readSetting, setSettings } from "../lib/wakatime.ts";
 import { cli, makeHome, makeRepo, tmpDir } from "./helpers.ts";
 
 describe("branch names → tasks", () => {
@@ -51,6 +52,31 @@ describe("branch names → tasks", () => {
   for (const branch of ["main", "master", "develop", "feature/new-ui", "release/1.2", "1.2-release", "docs/readme", "", null]) {
     test(`${JSON.stringify(branch)} names no task`, () => assert.equal(parseBranch(branch, "acme/widgets"), null));
   }
+});
+
+describe("~/.wakatime.cfg", () => {
+  const values = { api_url: "http://127.0.0.1:8787/api/compat/wakatime/v1", api_key: "waka_00000000-0000-4000-8000-000000000000" };
+  test("sets api_url and api_key in [settings], keeping every other line, comment and section", () => {
+    const before = "# my editors\n[settings]\ndebug = false\napi_key = waka_old\nhide_file_names = true\n\n[projectmap]\n~/src/x = x\n";
+    const after = setSettings(before, values);
+    assert.equal(
+      after,
+      `# my editors\n[settings]\ndebug = false\napi_key = ${values.api_key}\nhide_file_names = true\napi_url = ${values.api_url}\n\n[projectmap]\n~/src/x = x\n`,
+    );
+    assert.equal(readSetting(after, "api_url"), values.api_url);
+    assert.equal(readSetting(after, "api_key"), values.api_key);
+    // Setting again changes nothing; a duplicate key line is dropped so the file says one thing.
+    assert.equal(setSettings(after, values), after);
+    assert.equal(setSettings("[settings]\napi_url=a\napi_url = b\n", values), `[settings]\napi_url = ${values.api_url}\napi_key = ${values.api_key}\n`);
+  });
+
+  test("adds the section to a file without one (or an empty file), and keeps CRLF line endings", () => {
+    assert.equal(setSettings("", values), `[settings]\napi_url = ${values.api_url}\napi_key = ${values.api_key}\n`);
+    assert.equal(setSettings("[git]\ndisable_submodules = true", values), `[git]\ndisable_submodules = true\n\n[settings]\napi_url = ${values.api_url}\napi_key = ${values.api_key}\n`);
+    assert.equal(setSettings("[Settings]\r\napi_key = old\r\n", values), `[Settings]\r\napi_key = ${values.api_key}\r\napi_url = ${values.api_url}\r\n`);
+    // Keys of another section are not touched.
+    assert.equal(readSetting("[other]\napi_url = x\n", "api_url"), null);
+  });
 });
 
 describe("task arguments and remotes", () => {
