@@ -7,7 +7,7 @@ import { env } from "cloudflare:workers";
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
 import { addDays, dayOf, dayStart } from "../src/platform/time";
-import { api, countRows, createTask, makeUser, ok, openSession, walk, type Schemas, type TestUser } from "./harness";
+import { api, countRows, createTask, makeUser, ok, openSession, openStream, walk, type Schemas, type TestUser } from "./harness";
 
 const V1 = "/api/compat/wakatime/v1/users/current";
 const MIN = 60_000;
@@ -238,6 +238,26 @@ describe("editors timeline: happy path", () => {
     expect(dayOf(Date.parse(t[1]!.started_at), ny)).toBe("2026-03-08");
     expect(dayOf(Date.parse(t[2]!.started_at), ny)).toBe("2026-10-31");
     expect((await walk("/api/sessions/?source=EDITOR&date_from=2026-10-31&date_to=2026-10-31", e.user.token)).rows).toHaveLength(1);
+  });
+});
+
+describe("editors timeline: events", () => {
+  it("a new derived session is announced on the user's stream (session.closed, DONE); growing it is not", async () => {
+    const e = await editorUser();
+    const base = dayStart(pastDay(), { timezone: "UTC", dayStartHour: 0 });
+    const stream = await openStream("/api/events/stream/", e.user.token);
+    await stream.opening();
+    await send(e, every(base, 600, 618, 2, (t) => hb(t, "api")));
+    const frame = await stream.nextEvent(5000);
+    expect(frame.event).toBe("session.closed");
+    const data = JSON.parse(frame.data!) as Schemas["DevSessionDetail"];
+    expect(data).toMatchObject({ source: "EDITOR", status: "DONE", started_at: new Date(base + 600 * MIN).toISOString(), ended_at: new Date(base + 618 * MIN).toISOString() });
+    await send(e, every(base, 620, 638, 2, (t) => hb(t, "api")));
+    await stream.expectSilence(500);
+    // After a break, the next session is announced too.
+    await send(e, every(base, 800, 810, 2, (t) => hb(t, "api")));
+    expect(JSON.parse((await stream.nextEvent(5000)).data!)).toMatchObject({ started_at: new Date(base + 800 * MIN).toISOString() });
+    await stream.cancel();
   });
 });
 

@@ -118,7 +118,7 @@ export interface IngestInput {
  * expired heartbeats and the derivation's reads; one for the tasks the branches name (only when a branch
  * names one); one for the derivation's writes (only when the timeline changed).
  */
-export async function ingest({ db, actor }: Ctx, input: IngestInput, now = Date.now()) {
+export async function ingest({ db, env, actor }: Ctx, input: IngestInput, now = Date.now()) {
   const prefs = await prefsOf(db, actor);
   const checked: Checked[] = await Promise.all(
     input.items.map((item, i) =>
@@ -144,7 +144,7 @@ export async function ingest({ db, actor }: Ctx, input: IngestInput, now = Date.
   const results = await limited(() => db.batch([...writes, ...reads] as unknown as Parameters<typeof db.batch>[0]), limit, now);
   const stored = new Set(results.slice(2, 2 + inserts.length).flatMap((r) => (r as { timeMs: number; digest: string }[]).map((k) => `${k.timeMs}\n${k.digest}`)));
   const derivation = window
-    ? await settleWindow(db, actor.id, actor, prefs.idleTimeoutMinutes * 60_000, window, results.slice(writes.length) as unknown as WindowData)
+    ? await settleWindow(db, env, actor.id, actor, prefs.idleTimeoutMinutes * 60_000, window, results.slice(writes.length) as unknown as WindowData)
     : null;
   const seen = new Set<string>();
   const responses = checked.map((c): [object, number] => {

@@ -9,8 +9,10 @@
 import { and, asc, eq, gte, inArray, isNull, lt, ne, or, sql, type SQL } from "drizzle-orm";
 import { contextSwitches, devSessions, editorProjects, editorStates, heartbeats, memberships, sessionPauses, sessionTasks, tasks } from "../../db/schema";
 import { ROLES } from "../../db/roles";
-import type { Db } from "../../env";
+import type { Bindings, Db } from "../../env";
 import { addDays, dayOf, dayStart, iso, type DayPrefs } from "../../platform/time";
+import { channelsFor, eventPublisher } from "../events/publisher";
+import { serializeSession, type SessionRow } from "../sessions/schemas";
 import { recountSwitches } from "../switches/service";
 import { atLeast, TEAM_ACTIONS } from "../teams/roles";
 import { parseBranch, pickTask, type Candidate } from "./branches";
@@ -149,7 +151,7 @@ async function tasksFor(db: Db, userId: number, branches: string[], teams: numbe
     );
     statements.push(
       db
-        .select({ id: tasks.id, teamId: tasks.teamId, externalSource: tasks.externalSource, externalKey: tasks.externalKey })
+        .select({ id: tasks.id, teamId: tasks.teamId, title: tasks.title, externalSource: tasks.externalSource, externalKey: tasks.externalKey })
         .from(tasks)
         .where(and(or(and(isNull(tasks.teamId), eq(tasks.createdBy, userId)), teams.length ? inArray(tasks.teamId, teams) : undefined), or(...conds))),
     );
@@ -165,8 +167,8 @@ const swKey = (s: DerivedSwitch) => JSON.stringify([iso(s.at), s.reason, s.note,
 const storedSwKey = (s: WindowData[4][number]) => JSON.stringify([s.happenedAt, s.reason, s.note, s.fromTask, s.toTask]);
 const same = (a: string[], b: string[]) => a.length === b.length && a.every((x, i) => x === b[i]);
 
-/** What derive() makes of the window's data. */
-export async function deriveWindow(db: Db, userId: number, prefs: DayPrefs, idleMs: number, data: WindowData): Promise<Derivation> {
+/** What derive() makes of the window's data, and the titles of the tasks it names. */
+export async function deriveWindow(db: Db, userId: number, prefs: DayPrefs, idleMs: number, data: WindowData): Promise<{ derivation: Derivation; titles: Map<number, string> }> {
   const [, beats, , recorded, , mappings] = data;
   const teamOf = new Map(mappings.map((m) => [m.project, m.teamId]));
   const branches = [...new Set(beats.map((b) => b.branch).filter((b): b is string => !!b))];
@@ -186,7 +188,8 @@ export async function deriveWindow(db: Db, userId: number, prefs: DayPrefs, idle
     const cap = start + ABSORB_MAX_MS;
     return { id: s.id, team: s.teamId, start, end: s.endedAt ? Math.min(Date.parse(s.endedAt), cap) : cap };
   });
-  return derive(beats, { prefs, idleMs, taskOf, absorbers, scopeOf: (project) => (project === null ? null : (teamOf.get(project) ?? null)) });
+  const derivation = derive(beats, { prefs, idleMs, taskOf, absorbers, scopeOf: (project) => (project === null ? null : (teamOf.get(project) ?? null)) });
+  return { derivation, titles: new Map(known.map((t) => [t.id, t.title])) };
 }
 
 /** Rows per multi-row insert, so that no statement binds more than D1's 100 parameters. */
@@ -222,6 +225,8 @@ function childInserts(db: Db, userId: number, sessionId: number | SQL, d: { paus
  * stored timeline already is the derivation (a re-sent bulk writes nothing).
  */
 export function timelineWrites(db: Db, userId: number, w: Window, data: WindowData, d: Derivation) {
+  /** The derived sessions this batch creates, by the index of their insert (it returns the row). */
+  const created: { index: number; session: DerivedSession }[] = [];
   const [, , stored, , storedSwitches] = data;
   const now = new Date().toISOString();
   const out = [];
@@ -237,7 +242,8 @@ export function timelineWrites(db: Db, userId: number, w: Window, data: WindowDa
     const lastSwitchAt = s.switches.length ? iso(s.switches.at(-1)!.at) : null;
     const core = { teamId: s.team, endedAt: iso(s.end), title: s.title, totalFocusMinutes: s.focusMinutes, switchCount: s.switches.length, lastSwitchAt };
     if (!e) {
-      out.push(db.insert(devSessions).values({ userId, source: "EDITOR", status: "DONE", startedAt, ...core }));
+      created.push({ index: out.length, session: s });
+      out.push(db.insert(devSessions).values({ userId, source: "EDITOR", status: "DONE", startedAt, ...core }).returning());
       out.push(...childInserts(db, userId, derivedId(userId, startedAt), s));
       continue;
     }
@@ -278,7 +284,7 @@ export function timelineWrites(db: Db, userId: number, w: Window, data: WindowDa
       recountSwitches(db, id),
     );
   }
-  return out;
+  return { statements: out, created };
 }
 
 /**
@@ -306,15 +312,32 @@ export interface DerivationResult {
  * Derives the window and stores the result. `first` are the window's reads already made (inside the ingest
  * batch); after a lost race the reads are made again, in a batch of their own.
  */
-export async function settleWindow(db: Db, userId: number, prefs: DayPrefs, idleMs: number, w: Window, first: WindowData): Promise<DerivationResult> {
+/**
+ * A new derived session is announced on the user's (and its team's) event stream as `session.closed`, as a
+ * session is when it is done: derived sessions are DONE from the start, then grow in place. Its detail is
+ * built from the insert's own row and the derivation: no round trip of its own.
+ */
+async function announce(env: Bindings, created: { row: SessionRow; session: DerivedSession }[], titles: Map<number, string>) {
+  const publisher = eventPublisher(env);
+  for (const { row, session } of created) {
+    await publisher.publish(channelsFor({ userId: row.userId, teamId: row.teamId }), "session.closed", {
+      ...serializeSession(row),
+      tasks: session.tasks.map((t) => ({ task: t.task, role: t.role, title: titles.get(t.task) ?? "" })),
+      pauses: session.pauses.map((p) => ({ paused_at: iso(p.from), resumed_at: iso(p.to) })),
+    });
+  }
+}
+
+export async function settleWindow(db: Db, env: Bindings, userId: number, prefs: DayPrefs, idleMs: number, w: Window, first: WindowData): Promise<DerivationResult> {
   let data = first;
   for (let attempt = 1; attempt <= DERIVE_ATTEMPTS; attempt++) {
-    const derivation = await deriveWindow(db, userId, prefs, idleMs, data);
-    const writes = timelineWrites(db, userId, w, data, derivation);
+    const { derivation, titles } = await deriveWindow(db, userId, prefs, idleMs, data);
+    const { statements: writes, created } = timelineWrites(db, userId, w, data, derivation);
     if (!writes.length) return { attempts: attempt, statements: 0, sessions: derivation.sessions.length, settled: true };
     const version = data[0][0]?.version ?? 0;
     try {
-      await db.batch([versionGuard(db, userId, version), ...writes]);
+      const results = await db.batch([versionGuard(db, userId, version), ...writes] as unknown as Parameters<typeof db.batch>[0]);
+      await announce(env, created.map((c) => ({ row: (results[1 + c.index] as SessionRow[])[0]!, session: c.session })), titles);
       return { attempts: attempt, statements: writes.length, sessions: derivation.sessions.length, settled: true };
     } catch (err) {
       if (!isVersionConflict(err)) throw err;
