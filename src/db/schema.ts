@@ -1,6 +1,6 @@
 import { sql } from "drizzle-orm";
 import { index, integer, sqliteTable, text, uniqueIndex, type AnySQLiteColumn } from "drizzle-orm/sqlite-core";
-import { ROLES } from "./roles";
+import { ROLES } from "./roles.ts";
 
 /** Every enum of the API lives here once (ROLES in the leaf db/roles.ts, which the dashboard imports too); zod schemas and the OpenAPI document derive from these. */
 export { ROLES };
