@@ -7,11 +7,11 @@
  */
 import { useEffect, useRef, useState } from "preact/hooks";
 import type { Schemas } from "../../client/index.ts";
+import type { EventType } from "../../src/modules/events/types.ts";
 
 /**
  * The JSON `data` of each event the server sends: the snapshots a stream opens with, then the types of
- * EVENT_TYPES (src/modules/events/publisher.ts, which the page cannot import: it also holds the Durable
- * Object calls and their Worker types).
+ * EVENT_TYPES (src/modules/events/types.ts, checked below).
  */
 export interface LiveEvents {
   reports: Schemas["Report"][];
@@ -23,6 +23,9 @@ export interface LiveEvents {
   "session.closed": Schemas["DevSessionDetail"];
 }
 export type LiveEventName = keyof LiveEvents & string;
+/** Every event type the API sends has its data type above (a new one fails to compile here). */
+const everyEventTyped: Exclude<EventType, LiveEventName> extends never ? true : never = true;
+void everyEventTyped;
 export type LiveState = "connecting" | "open" | "closed";
 
 /** A user's own stream, or a team's. */

@@ -150,3 +150,15 @@ export function Section({ title, children, actions, id }: { title: string; child
     </section>
   );
 }
+
+/** The Apply / Clear pair that ends every filter form (Apply submits the form; Clear resets it). */
+export function FilterActions({ onClear }: { onClear: () => void }) {
+  return (
+    <div class="actions">
+      <button type="submit">Apply</button>
+      <button type="button" class="ghost" onClick={onClear}>
+        Clear
+      </button>
+    </div>
+  );
+}

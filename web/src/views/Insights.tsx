@@ -2,7 +2,7 @@
 import { useState } from "preact/hooks";
 import { insightCodeValues as CODES, insightLevelValues as LEVELS, nextCursor, type Schemas } from "../../../client/index.ts";
 import { api, ok } from "../api.ts";
-import { ErrorLine, Field, Section, Select, useAction, useLoad, words } from "../components/ui.tsx";
+import { ErrorLine, Field, FilterActions, Section, Select, useAction, useLoad, words } from "../components/ui.tsx";
 import { useLive } from "../live.ts";
 
 type Insight = Schemas["Insight"];
@@ -109,19 +109,12 @@ export function Insights() {
             options={(teams.data?.results ?? []).map((t) => ({ value: String(t.id), label: t.name }))}
             onValue={set("team")}
           />
-          <div class="actions">
-            <button type="submit">Apply</button>
-            <button
-              type="button"
-              class="ghost"
-              onClick={() => {
-                setDraft(NO_FILTERS);
-                setFilters(NO_FILTERS);
-              }}
-            >
-              Clear
-            </button>
-          </div>
+          <FilterActions
+            onClear={() => {
+              setDraft(NO_FILTERS);
+              setFilters(NO_FILTERS);
+            }}
+          />
         </form>
       </Section>
       <Section title="Insights">

@@ -14,7 +14,7 @@ import {
   type Schemas,
 } from "../../../client/index.ts";
 import { api, attachmentName, download, ok } from "../api.ts";
-import { ErrorLine, Field, Notice, Section, Select, useAction, useLoad, words } from "../components/ui.tsx";
+import { ErrorLine, Field, FilterActions, Notice, Section, Select, useAction, useLoad, words } from "../components/ui.tsx";
 import { useLive } from "../live.ts";
 import { useMe } from "../session.ts";
 
@@ -126,19 +126,12 @@ export function Tasks() {
             options={ORDERINGS.map((o) => ({ value: o, label: orderingLabel(o) }))}
             onValue={(v) => v && setDraft({ ...draft, ordering: v })}
           />
-          <div class="actions">
-            <button type="submit">Apply</button>
-            <button
-              type="button"
-              class="ghost"
-              onClick={() => {
-                setDraft(NO_FILTERS);
-                apply(NO_FILTERS);
-              }}
-            >
-              Clear
-            </button>
-          </div>
+          <FilterActions
+            onClear={() => {
+              setDraft(NO_FILTERS);
+              apply(NO_FILTERS);
+            }}
+          />
         </form>
       </Section>
       <Section title="Tasks">
