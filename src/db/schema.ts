@@ -44,6 +44,19 @@ export const HEARTBEAT_TYPES = ["file", "domain", "url", "event", "app"] as cons
 
 export type Role = (typeof ROLES)[number];
 
+/**
+ * Keyset keys: an integer ordering value and the row id folded into one integer, `value * KEY_ID_SPAN + id`,
+ * a VIRTUAL generated column with its own index. A tie-heavy ordering's keyset is then one range, `key < ?`,
+ * that starts at the cursor itself: SQLite serves a row-value range `(value, id) < (?, ?)` only by its first
+ * column when id is the rowid, so a deep page re-read every tie before its cursor.
+ * Exact while 0 ≤ id < 2^32 (AUTOINCREMENT ids count inserts: 4.29 billion of them, far beyond the rows a 10 GB
+ * D1 holds) and |value| < 2^31 (no 64-bit overflow). The keys of these columns stay below 2^53 (exact as JS
+ * numbers too) while the value is below 2^21: a priority rank is 0–2, a session's switch count is far below.
+ */
+export const KEY_ID_SPAN = 2 ** 32;
+export const KEY_VALUE_LIMIT = 2 ** 31;
+const keyOf = (column: string) => sql.raw(`("${column}" * ${KEY_ID_SPAN} + "id")`);
+
 // Timestamps are ISO 8601 UTC strings: they sort correctly as text and are returned as-is.
 const now = sql`(strftime('%Y-%m-%dT%H:%M:%fZ', 'now'))`;
 const timestamps = {
@@ -130,6 +143,8 @@ export const tasks = sqliteTable(
     priorityRank: integer("priority_rank")
       .notNull()
       .generatedAlwaysAs(sql`(CASE "priority" WHEN 'LOW' THEN 0 WHEN 'MED' THEN 1 ELSE 2 END)`, { mode: "virtual" }),
+    // ?ordering=priority's keyset key (see KEY_ID_SPAN): priority_rank, then id.
+    priorityKey: integer("priority_key").notNull().generatedAlwaysAs(keyOf("priority_rank"), { mode: "virtual" }),
     status: text("status", { enum: TASK_STATUSES }).notNull().default("TODO"),
     externalSource: text("external_source", { enum: EXTERNAL_SOURCES }).notNull().default("MANUAL"),
     externalId: text("external_id"),
@@ -144,7 +159,7 @@ export const tasks = sqliteTable(
     uniqueIndex("tasks_external_uq").on(t.teamId, t.externalSource, t.externalId),
     index("tasks_team_created_idx").on(t.teamId, t.createdAt, t.id),
     index("tasks_team_updated_idx").on(t.teamId, t.updatedAt, t.id),
-    index("tasks_team_priority_idx").on(t.teamId, t.priorityRank, t.id),
+    index("tasks_team_priority_key_idx").on(t.teamId, t.priorityKey),
     index("tasks_team_title_idx").on(t.teamId, t.title, t.id),
     index("tasks_team_type_idx").on(t.teamId, t.type, t.createdAt, t.id),
     index("tasks_team_status_idx").on(t.teamId, t.status, t.createdAt, t.id),
@@ -156,7 +171,7 @@ export const tasks = sqliteTable(
     // The personal scope (team_id NULL, created_by = caller) under the other orderings: without these the
     // planner walks (team_id IS NULL) of tasks_team_*_idx, i.e. every user's personal tasks.
     index("tasks_creator_updated_idx").on(t.createdBy, t.teamId, t.updatedAt, t.id),
-    index("tasks_creator_priority_idx").on(t.createdBy, t.teamId, t.priorityRank, t.id),
+    index("tasks_creator_priority_key_idx").on(t.createdBy, t.teamId, t.priorityKey),
     index("tasks_creator_title_idx").on(t.createdBy, t.teamId, t.title, t.id),
   ],
 );
@@ -176,6 +191,8 @@ export const devSessions = sqliteTable(
     startedAt: text("started_at").notNull(),
     endedAt: text("ended_at"),
     switchCount: integer("switch_count").notNull().default(0),
+    // ?ordering=switch_count's keyset key (see KEY_ID_SPAN): switch_count, then id.
+    switchKey: integer("switch_key").notNull().generatedAlwaysAs(keyOf("switch_count"), { mode: "virtual" }),
     lastSwitchAt: text("last_switch_at"),
     totalFocusMinutes: integer("total_focus_minutes").notNull().default(0),
     ...timestamps,
@@ -183,6 +200,8 @@ export const devSessions = sqliteTable(
   (t) => [
     index("sessions_user_started_idx").on(t.userId, t.startedAt, t.id),
     index("sessions_team_started_idx").on(t.teamId, t.startedAt, t.id),
+    index("sessions_user_switch_key_idx").on(t.userId, t.switchKey),
+    index("sessions_team_switch_key_idx").on(t.teamId, t.switchKey),
     // A derived session is known by its start: derivation updates it in place, and its pauses, switches and
     // tasks refer to it by (user, started_at) inside the batch that creates it.
     uniqueIndex("sessions_editor_start_uq").on(t.userId, t.startedAt).where(sql`source = 'EDITOR'`),

@@ -1,13 +1,23 @@
 import { z } from "@hono/zod-openapi";
 import { asc, desc, getTableColumns, sql, type SQL } from "drizzle-orm";
 import type { SQLiteColumn } from "drizzle-orm/sqlite-core";
+import { KEY_ID_SPAN, KEY_VALUE_LIMIT } from "../db/schema";
 import { invalid } from "./errors";
 
 export const DEFAULT_PAGE_SIZE = 50;
 export const MAX_PAGE_SIZE = 200;
 
-/** An allow-list of `ordering` values for one resource: API field name → column. */
-export type OrderFields = Record<string, SQLiteColumn>;
+/**
+ * An ordering whose ties are many (an enum rank, a small count): its keyset walks `keyColumn`, the generated
+ * column that folds `column` and the id into one integer (KEY_ID_SPAN in db/schema.ts), indexed per list scope.
+ */
+export interface KeyedField {
+  column: SQLiteColumn;
+  keyColumn: SQLiteColumn;
+}
+
+/** An allow-list of `ordering` values for one resource: API field name → column (or a keyed column). */
+export type OrderFields = Record<string, SQLiteColumn | KeyedField>;
 
 export interface Ordering {
   /** The ordering as the client wrote it, e.g. "-created_at". */
@@ -17,6 +27,8 @@ export interface Ordering {
   /** The column's property name on a selected row, to read the cursor value from. */
   prop: string;
   descending: boolean;
+  /** A keyed field's key column (KeyedField). */
+  keyColumn?: SQLiteColumn;
 }
 
 /** Query schema for a paginated list: page_size, cursor and an ordering from the allow-list. */
@@ -39,10 +51,11 @@ export function listQuery<F extends OrderFields>(fields: F, defaultOrdering: str
 export function parseOrdering(fields: OrderFields, raw: string): Ordering {
   const descending = raw.startsWith("-");
   const key = descending ? raw.slice(1) : raw;
-  const column = fields[key];
-  if (!column) throw invalid("ordering", `Unknown ordering "${raw}".`);
+  const field = fields[key];
+  if (!field) throw invalid("ordering", `Unknown ordering "${raw}".`);
+  const { column, keyColumn } = "keyColumn" in field ? field : { column: field, keyColumn: undefined };
   const prop = Object.entries(getTableColumns(column.table)).find(([, c]) => c === column)![0];
-  return { raw, key, column, prop, descending };
+  return { raw, key, column, prop, descending, ...(keyColumn ? { keyColumn } : {}) };
 }
 
 type CursorValue = string | number;
@@ -74,6 +87,13 @@ function decodeCursor(raw: string, ordering: Ordering): Cursor {
     throw invalid("cursor", "Malformed cursor.");
   }
   if (c.o !== ordering.raw) throw invalid("cursor", "This cursor belongs to another ordering.");
+  // A keyed ordering's key is exact only for the values and ids db/schema.ts allows (KEY_ID_SPAN).
+  if (
+    ordering.keyColumn &&
+    !(Number.isSafeInteger(c.v) && Math.abs(c.v as number) < KEY_VALUE_LIMIT && c.id >= 0 && c.id < KEY_ID_SPAN)
+  ) {
+    throw invalid("cursor", "Malformed cursor.");
+  }
   return c as Cursor;
 }
 
@@ -87,22 +107,31 @@ function encodeCursor(c: Cursor): string {
  * Keyset pagination: the WHERE fragment that starts after the cursor and the ORDER BY that goes with it.
  * Ties on the ordered field are broken by id in the same direction, so pages never repeat or skip rows.
  *
+ * A keyed ordering (KeyedField) orders by its key column alone, which is (value, id) folded into one integer:
+ * the page after a cursor is one range of the key's index, `key < cursor key`, starting at the cursor itself.
+ *
  * `sortInMemory`: for a filter so selective (a unique key) that reading its few rows and sorting them beats
  * walking an ordering index. The ordering is written `+column` (SQLite's no-op unary plus), which no index
  * can serve, so the planner uses the filter's index instead of walking the whole ordering index.
  */
 export function keyset(ordering: Ordering, idColumn: SQLiteColumn, cursor: string | undefined, opts: { sortInMemory?: boolean } = {}) {
-  const expr = opts.sortInMemory ? sql`+${sortExpr(ordering.column)}` : sortExpr(ordering.column);
-  const id: SQL = opts.sortInMemory ? sql`+${idColumn}` : sql`${idColumn}`;
+  const plus = (e: SQL) => (opts.sortInMemory ? sql`+${e}` : e);
   const dir = ordering.descending ? desc : asc;
-  const orderBy = [dir(expr), dir(id)];
-  if (!cursor) return { where: undefined, orderBy };
-  const c = decodeCursor(cursor, ordering);
-  // A row-value comparison, (value, id) after (cursor value, cursor id): SQLite turns it into one index
-  // range that starts at the cursor itself. The equivalent `v < x OR (v = x AND id < y)` starts the range at
-  // the cursor's value, so a deep page of a tie-heavy ordering (priority: 3 values) re-read every tie before it.
-  const where = ordering.descending ? sql`(${expr}, ${id}) < (${c.v}, ${c.id})` : sql`(${expr}, ${id}) > (${c.v}, ${c.id})`;
-  return { where, orderBy };
+  const c = cursor === undefined ? undefined : decodeCursor(cursor, ordering);
+  const after = (left: SQL, right: SQL) => (ordering.descending ? sql`${left} < ${right}` : sql`${left} > ${right}`);
+  if (ordering.keyColumn) {
+    const key = plus(sql`${ordering.keyColumn}`);
+    // The cursor's key, computed as db/schema.ts computes the column; in SQLite's 64-bit integers, since D1
+    // binds every JS number as a REAL (exact only below 2^53).
+    const cursorKey = c && sql`(CAST(${c.v} AS INTEGER) * ${sql.raw(String(KEY_ID_SPAN))} + CAST(${c.id} AS INTEGER))`;
+    return { where: cursorKey && after(key, cursorKey), orderBy: [dir(key)] };
+  }
+  const expr = plus(sortExpr(ordering.column));
+  const id = plus(sql`${idColumn}`);
+  // A row-value comparison, (value, id) after (cursor value, cursor id). SQLite bounds the index range by its
+  // first column only (id is the rowid, which a row-value range does not reach), so the range starts at the
+  // cursor's value: fine where ties are few (timestamps, titles); a tie-heavy ordering is a KeyedField instead.
+  return { where: c && after(sql`(${expr}, ${id})`, sql`(${c.v}, ${c.id})`), orderBy: [dir(expr), dir(id)] };
 }
 
 export interface Page<T> {

@@ -46,7 +46,8 @@ export const SESSION_ORDERING: OrderFields = {
   updated_at: devSessions.updatedAt,
   started_at: devSessions.startedAt,
   ended_at: devSessions.endedAt,
-  switch_count: devSessions.switchCount,
+  // A small count: thousands of sessions share each value, so it pages by its keyset key.
+  switch_count: { column: devSessions.switchCount, keyColumn: devSessions.switchKey },
   total_focus_minutes: devSessions.totalFocusMinutes,
 };
 

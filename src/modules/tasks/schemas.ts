@@ -1,15 +1,18 @@
 import { z } from "@hono/zod-openapi";
 import { EXTERNAL_SOURCES, TASK_PRIORITIES, TASK_STATUSES, TASK_TYPES, tasks } from "../../db/schema";
-import { listQuery } from "../../platform/pagination";
+import { listQuery, type OrderFields } from "../../platform/pagination";
 import { HttpUrl, Id } from "../../platform/validators";
 
-/** `?ordering=` fields; priority sorts by the generated rank column, so LOW < MED < HIGH. */
+/**
+ * `?ordering=` fields; priority sorts by the generated rank column, so LOW < MED < HIGH, and pages by its keyset
+ * key (three values: every priority is a tie group of thousands).
+ */
 export const TASK_ORDERING = {
   created_at: tasks.createdAt,
   updated_at: tasks.updatedAt,
-  priority: tasks.priorityRank,
+  priority: { column: tasks.priorityRank, keyColumn: tasks.priorityKey },
   title: tasks.title,
-};
+} satisfies OrderFields;
 
 export const Task = z
   .object({
