@@ -20,7 +20,7 @@ import { resourcesRouter } from "./modules/resources/routes";
 import { sessionsRouter } from "./modules/sessions/routes";
 import { switchesRouter } from "./modules/switches/routes";
 import { tasksRouter } from "./modules/tasks/routes";
-import { authenticate, COMPAT_PREFIX, isCompatPath } from "./platform/auth";
+import { authenticate, COMPAT_PREFIX, isCompatPath, StaleActor } from "./platform/auth";
 import { BOOKMARK_HEADER, d1SessionStart, meteredD1, newUsage, serverTiming } from "./platform/d1-metrics";
 import { ApiError, errorBody, type ErrorCode } from "./platform/errors";
 import { requestLog } from "./platform/request-log";
@@ -179,7 +179,9 @@ export function createApp() {
     // D1's Sessions API: reads from the nearest replica (or one at least as new as the client's bookmark),
     // writes from the primary; the answer carries the session's bookmark for the client's next request.
     const session = c.env.DB.withSession(d1SessionStart(c.req.method, c.req.header(BOOKMARK_HEADER)));
-    c.set("db", drizzle(meteredD1(session, usage), { schema }));
+    const { d1, request } = meteredD1(session, usage);
+    c.set("d1", request);
+    c.set("db", drizzle(d1, { schema }));
     await next();
     const headers: [string, string][] = [["Server-Timing", serverTiming(usage, performance.now() - started)]];
     const bookmark = usage.queries > 0 ? session.getBookmark() : null;
@@ -208,7 +210,8 @@ export function createApp() {
     // write is a 403 whatever it sends (a text/plain form post too), not a 415.
     if (!isPublic(method, path)) {
       // The WakaTime-compatible API takes editor keys and tokens (Basic, Bearer, ?api_key=), never the cookie.
-      const actor = await authenticate(c, { compat: isCompatPath(path) });
+      // A read runs as the actor this isolate last saw for the credential, checked in its first round trip.
+      const actor = await authenticate(c, { compat: isCompatPath(path), speculate: method === "GET" || method === "HEAD" });
       if (actor.credential === "SESSION" && UNSAFE_METHODS.has(method)) {
         const refusal = crossSiteRefusal(c, true);
         if (refusal) throw refusal;
@@ -226,6 +229,15 @@ export function createApp() {
       if (hasBody) await refuseIllFormedText(c);
     }
     await next();
+    // Every route's handler settles the credential check itself (router.ts); what no route answered (a 404)
+    // still waits for it, so a refused credential is a 401 there as before.
+    if (!isPublic(method, path)) {
+      try {
+        await c.var.d1.settle();
+      } catch (err) {
+        if (!(err instanceof StaleActor)) throw err;
+      }
+    }
   });
 
   app.route("/api/health", healthRouter);

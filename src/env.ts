@@ -1,7 +1,7 @@
 import type { DrizzleD1Database } from "drizzle-orm/d1";
 import type * as schema from "./db/schema";
 import type { CREDENTIAL_KINDS, Role } from "./db/schema";
-import type { D1Usage } from "./platform/d1-metrics";
+import type { D1Usage, RequestD1 } from "./platform/d1-metrics";
 
 /** Secrets are optional: each feature that needs one answers 503 (or falls back) when it is unset. */
 export interface Secrets {
@@ -58,6 +58,8 @@ export interface AppEnv {
   Variables: {
     requestId: string;
     db: Db;
+    /** The same D1 session as `db`, for the credential check that travels with the first read (platform/auth.ts). */
+    d1: RequestD1;
     actor: Actor;
     /** Team id the request concerns, recorded in the request log when known. */
     logTeam?: number;

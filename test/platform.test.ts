@@ -145,12 +145,12 @@ describe("platform: Server-Timing", () => {
     const res = await api("/api/auth/me/", { token: u.token });
     const header = res.headers.get("Server-Timing");
     expect(header).toMatch(/^total;dur=[\d.]+, d1;dur=[\d.]+;desc="/);
-    // Auth is one query joining the token and the user; reading me is another.
-    expect(metric(header, "d1-queries")).toBe(2);
+    // The token (joined with its user) is checked in one batch with reading me: one round trip.
+    expect(metric(header, "d1-queries")).toBe(1);
     expect(metric(header, "d1-rows-read")).toBeGreaterThanOrEqual(2);
     expect(metric(header, "d1-rows-read")).toBeLessThan(10);
     const doubles = spy.mock.calls[0]![0]!.doubles!;
-    expect(doubles[3]).toBe(2);
+    expect(doubles[3]).toBe(1);
     expect(doubles[4]).toBe(metric(header, "d1-rows-read"));
   });
 

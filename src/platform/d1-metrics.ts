@@ -38,54 +38,138 @@ function record(usage: D1Usage, started: number, metas: (Meta | undefined)[]) {
 }
 
 const READS = /^\s*(select|with)\b/i;
+/** A statement that cannot write (no CTE, which may head an INSERT): what may ride in a lead's round trip. */
+const PURE_READ = /^\s*select\b/i;
 const INDEX_LIKE = /^(0|[1-9][0-9]*)$/;
+
+/**
+ * A statement that travels in front of a request's next D1 round trip (see RequestD1.lead): its rows are
+ * handed to `check` before anything else of that round trip — or of any later one — reaches the caller.
+ */
+export interface Lead {
+  sql: string;
+  params: unknown[];
+  /** Throws to refuse: the round trip, and every later one of the request, rejects with that error. */
+  check(rows: Record<string, unknown>[]): void;
+}
+
+/** The D1 of one request: metered, and able to carry a lead (the credential check) with its first read. */
+export interface RequestD1 {
+  /**
+   * Sends `lead` with the request's next round trip when that one only reads (one batch: one snapshot, one
+   * round trip), or alone before it when it writes. Until the lead's check has passed, no result is handed out.
+   */
+  lead(lead: Lead): void;
+  /** Sends a lead no round trip has carried yet, alone; resolves when the check has passed, rejects if it refused. */
+  settle(): Promise<void>;
+  /** Forgets a refusal (the caller has dealt with it, e.g. by running again as the actor the check found). */
+  clearFailure(): void;
+}
+
+class RequestD1Impl implements RequestD1 {
+  private pending: Lead | undefined;
+  private gate: Promise<void> = Promise.resolve();
+
+  constructor(
+    readonly db: Pick<D1Database, "prepare" | "batch">,
+    readonly usage: D1Usage,
+  ) {}
+
+  lead(lead: Lead) {
+    this.pending = lead;
+  }
+
+  settle(): Promise<void> {
+    const lead = this.pending;
+    if (lead) {
+      this.pending = undefined;
+      const started = performance.now();
+      this.hold(
+        this.db
+          .prepare(lead.sql)
+          .bind(...lead.params)
+          .all<Record<string, unknown>>()
+          .then((res) => {
+            record(this.usage, started, [res.meta]);
+            lead.check(res.results);
+          }),
+      );
+    }
+    return this.gate;
+  }
+
+  clearFailure() {
+    this.gate = Promise.resolve();
+  }
+
+  /** One round trip of `statements`, metered; behind the lead's check, or carrying the lead when they only read. */
+  async send<T>(statements: D1PreparedStatement[], queries: string[], one: (s: D1PreparedStatement) => Promise<D1Result<T>>): Promise<D1Result<T>[]> {
+    const lead = this.pending;
+    if (lead && queries.every((q) => PURE_READ.test(q))) {
+      this.pending = undefined;
+      const started = performance.now();
+      const sent = this.db.batch<T>([this.db.prepare(lead.sql).bind(...lead.params), ...statements]).then((res) => {
+        record(this.usage, started, res.map((r) => r.meta));
+        lead.check(res[0]!.results as Record<string, unknown>[]);
+        return res.slice(1);
+      });
+      this.hold(sent);
+      return sent;
+    }
+    await this.settle();
+    const started = performance.now();
+    const res = statements.length === 1 ? [await one(statements[0]!)] : await this.db.batch<T>(statements);
+    record(this.usage, started, res.map((r) => r.meta));
+    return res;
+  }
+
+  private hold(p: Promise<unknown>) {
+    this.gate = p.then(() => undefined);
+    this.gate.catch(() => undefined); // observed by whoever awaits it; not an unhandled rejection
+  }
+}
 
 class MeteredStatement {
   constructor(
-    private readonly db: Pick<D1Database, "prepare">,
+    private readonly d1: RequestD1Impl,
     readonly inner: D1PreparedStatement,
-    private readonly usage: D1Usage,
-    private readonly query: string,
+    readonly query: string,
     private readonly values: unknown[] = [],
   ) {}
 
   bind(...values: unknown[]) {
-    return new MeteredStatement(this.db, this.inner.bind(...values), this.usage, this.query, values);
+    return new MeteredStatement(this.d1, this.inner.bind(...values), this.query, values);
+  }
+
+  private async once<T>(stmt: D1PreparedStatement, query: string, how: "all" | "run"): Promise<D1Result<T>> {
+    const [res] = await this.d1.send<T>([stmt], [query], (s) => (how === "all" ? s.all<T>() : s.run<T>()));
+    return res!;
   }
 
   async first<T>(column?: string): Promise<T | null> {
-    const started = performance.now();
-    const res = await this.inner.all<Record<string, unknown>>();
-    record(this.usage, started, [res.meta]);
+    const res = await this.once<Record<string, unknown>>(this.inner, this.query, "all");
     const row = res.results[0];
     if (!row) return null;
     return (column ? row[column] : row) as T;
   }
 
-  async run<T>() {
-    const started = performance.now();
-    const res = await this.inner.run<T>();
-    record(this.usage, started, [res.meta]);
-    return res;
+  run<T>() {
+    return this.once<T>(this.inner, this.query, "run");
   }
 
-  async all<T>() {
-    const started = performance.now();
-    const res = await this.inner.all<T>();
-    record(this.usage, started, [res.meta]);
-    return res;
+  all<T>() {
+    return this.once<T>(this.inner, this.query, "all");
   }
 
   async raw<T = unknown[]>(options?: { columnNames?: boolean }): Promise<T[]> {
-    const started = performance.now();
-    const stmt = READS.test(this.query) ? this.db.prepare(`SELECT * FROM (${this.query})`).bind(...this.values) : this.inner;
-    const res = await stmt.all<Record<string, unknown>>();
-    record(this.usage, started, [res.meta]);
+    const wrapped = READS.test(this.query) ? `SELECT * FROM (${this.query})` : this.query;
+    const stmt = wrapped === this.query ? this.inner : this.d1.db.prepare(wrapped).bind(...this.values);
+    const res = await this.once<Record<string, unknown>>(stmt, wrapped, "all");
     const columns = res.results[0] ? Object.keys(res.results[0]) : [];
     if (columns.some((c) => INDEX_LIKE.test(c))) {
       const again = performance.now();
       const rows = options?.columnNames ? await this.inner.raw<T>({ columnNames: true }) : await this.inner.raw<T>();
-      record(this.usage, again, []);
+      record(this.d1.usage, again, []);
       return rows as T[];
     }
     const rows = res.results.map((r) => columns.map((c) => r[c])) as T[];
@@ -117,18 +201,21 @@ export function d1SessionStart(method: string, bookmark: string | undefined): st
   return bookmark ?? "first-unconstrained";
 }
 
-/** A D1 database or session whose work is added to `usage` (drizzle only prepares and batches). */
-export function meteredD1(db: Pick<D1Database, "prepare" | "batch">, usage: D1Usage): D1Database {
+/**
+ * A D1 database or session whose work is added to `usage` (drizzle only prepares and batches), as drizzle's
+ * D1 driver takes it, and the same object as the request's RequestD1.
+ */
+export function meteredD1(db: Pick<D1Database, "prepare" | "batch">, usage: D1Usage): { d1: D1Database; request: RequestD1 } {
+  const request = new RequestD1Impl(db, usage);
   const metered = {
-    prepare: (query: string) => new MeteredStatement(db, db.prepare(query), usage, query),
+    prepare: (query: string) => new MeteredStatement(request, db.prepare(query), query),
     async batch<T>(statements: MeteredStatement[]) {
-      const started = performance.now();
-      const res = await db.batch<T>(statements.map((s) => (s instanceof MeteredStatement ? s.inner : (s as D1PreparedStatement))));
-      record(usage, started, res.map((r) => r.meta));
-      return res;
+      const inner = statements.map((s) => (s instanceof MeteredStatement ? s.inner : (s as D1PreparedStatement)));
+      const queries = statements.map((s) => (s instanceof MeteredStatement ? s.query : ""));
+      return request.send<T>(inner, queries, (s) => s.all<T>());
     },
   };
-  return metered as unknown as D1Database;
+  return { d1: metered as unknown as D1Database, request };
 }
 
 /** `Server-Timing: d1;dur=…;desc="…"` plus one metric per counter, for browsers and the benchmark. */
