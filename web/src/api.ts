@@ -64,13 +64,19 @@ export async function ok<T>(call: Promise<Answer<T>>): Promise<T> {
   throw new ApiFailure(response.status, "INTERNAL", `The API answered ${response.status}.`);
 }
 
-/** A readable line for any error a view catches. */
-export function messageOf(err: unknown): string {
+/** A readable line for any error a view catches; the details of the fields in `shownByField` are left out. */
+export function messageOf(err: unknown, shownByField: readonly string[] = []): string {
   if (err instanceof ApiFailure) {
-    const fields = err.details.map((d) => (d.path ? `${d.path}: ${d.message}` : d.message));
+    const fields = err.details.filter((d) => !shownByField.includes(d.path)).map((d) => (d.path ? `${d.path}: ${d.message}` : d.message));
     return fields.length ? `${err.message} (${fields.join("; ")})` : err.message;
   }
   return err instanceof Error ? err.message : String(err);
+}
+
+/** What the API said about one field of a refused request (its error envelope's details), to show by the field. */
+export function fieldError(err: unknown, path: string): string | undefined {
+  if (!(err instanceof ApiFailure)) return undefined;
+  return err.details.filter((d) => d.path === path).map((d) => d.message).join(" ") || undefined;
 }
 
 /** Saves a Blob the API answered (an export) under a file name, as a download. */

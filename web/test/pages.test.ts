@@ -1,7 +1,8 @@
 /**
  * Every page, as a user sees it, at 375 px and 1440 px: a screenshot of each (web/test/screenshots/,
  * git-ignored) and axe-core's check (no serious or critical violation). The account behind them has ten
- * days of recorded work, a team and tokens, all made through the API the way the CLI would.
+ * days of recorded work, a team, tokens, an editor key and an editor project mapped to the team, all made
+ * through the API the way the CLI would.
  */
 import assert from "node:assert/strict";
 import { after, before, test } from "node:test";
@@ -171,6 +172,9 @@ async function seed(base: string): Promise<Seeded> {
   void run;
   await must(api.POST("/api/reports/daily", { body: { date: today } }));
   for (const name of ["laptop CLI", "CI"]) await must(api.POST("/api/auth/tokens", { body: { name } }));
+  // What an editor needs: a key for wakatime-cli, and a project whose editor sessions open in the team.
+  await must(api.POST("/api/auth/tokens", { body: { name: "my editors", scope: "EDITOR" } }));
+  await must(api.POST("/api/editor-projects", { body: { project: "devfocus-api", team: team.id } }));
   return { email: "ada@example.com", team: team.id };
 }
 
@@ -192,7 +196,12 @@ const PAGES = [
   { name: "insights", link: "Insights", ready: (p: Page) => p.locator(".insights li").first().waitFor() },
   { name: "tasks", link: "Tasks", ready: (p: Page) => p.locator(".tasks-table tbody tr").first().waitFor() },
   { name: "team", link: "Team", ready: (p: Page) => p.locator("table.members tbody tr").nth(3).waitFor() },
-  { name: "settings", link: "Settings", ready: (p: Page) => Promise.all([p.locator("table.browsers tbody tr").first().waitFor(), p.locator("table.tokens tbody tr").nth(2).waitFor()]) },
+  {
+    name: "settings",
+    link: "Settings",
+    ready: (p: Page) =>
+      Promise.all(["table.browsers tbody tr", "table.tokens tbody tr:nth-child(3)", "table.editor-keys tbody tr", "table.editor-projects tbody tr"].map((row) => p.locator(row).first().waitFor())),
+  },
 ] as const;
 
 for (const width of Object.keys(WIDTHS) as (keyof typeof WIDTHS)[]) {

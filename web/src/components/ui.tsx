@@ -11,28 +11,77 @@ interface InputProps {
   value: string;
   onValue: (v: string) => void;
   hint?: string;
-  type?: "text" | "email" | "password" | "url" | "date" | "search";
+  /** The API's message for this field (fieldError), shown under it and tied to it for screen readers. */
+  error?: string;
+  type?: "text" | "email" | "password" | "url" | "date" | "search" | "number";
   required?: boolean;
   minLength?: number;
   maxLength?: number;
+  min?: number;
+  max?: number;
   placeholder?: string;
   autoComplete?: string;
   /** the id of a <datalist> of suggestions */
   list?: string;
 }
 
-export function Field({ label, value, onValue, hint, type = "text", ...rest }: InputProps) {
-  const id = useId();
+/** The ids an input's aria-describedby lists: its hint, its error. */
+const describedBy = (id: string, hint?: string, error?: string) => [hint && `${id}-hint`, error && `${id}-error`].filter(Boolean).join(" ") || undefined;
+
+function FieldNotes({ id, hint, error }: { id: string; hint?: string; error?: string }) {
   return (
-    <div class="field">
-      <label for={id}>{label}</label>
-      {/* preact types an input's ARIA roles by its type, one type at a time: these types share the same ones */}
-      <input id={id} type={type as "text"} value={value} onInput={(e) => onValue(e.currentTarget.value)} aria-describedby={hint ? `${id}-hint` : undefined} {...rest} />
+    <>
       {hint && (
         <small id={`${id}-hint`} class="hint">
           {hint}
         </small>
       )}
+      {error && (
+        <small id={`${id}-error`} class="field-error">
+          {error}
+        </small>
+      )}
+    </>
+  );
+}
+
+export function Field({ label, value, onValue, hint, error, type = "text", ...rest }: InputProps) {
+  const id = useId();
+  return (
+    <div class="field">
+      <label for={id}>{label}</label>
+      {/* preact types an input's ARIA roles by its type, one type at a time: these types share the same ones */}
+      <input
+        id={id}
+        type={type as "text"}
+        value={value}
+        onInput={(e) => onValue(e.currentTarget.value)}
+        aria-describedby={describedBy(id, hint, error)}
+        aria-invalid={error ? true : undefined}
+        {...rest}
+      />
+      <FieldNotes id={id} hint={hint} error={error} />
+    </div>
+  );
+}
+
+/** A checkbox with its label beside it (and a hint, an error, under it). */
+export function Check({ label, checked, onChecked, hint, error }: { label: string; checked: boolean; onChecked: (v: boolean) => void; hint?: string; error?: string }) {
+  const id = useId();
+  return (
+    <div class="field check">
+      <div class="check-box">
+        <input
+          id={id}
+          type="checkbox"
+          checked={checked}
+          onChange={(e) => onChecked(e.currentTarget.checked)}
+          aria-describedby={describedBy(id, hint, error)}
+          aria-invalid={error ? true : undefined}
+        />
+        <label for={id}>{label}</label>
+      </div>
+      <FieldNotes id={id} hint={hint} error={error} />
     </div>
   );
 }
@@ -70,12 +119,47 @@ export function Select<T extends string>({ label, value, options, onValue, empty
   );
 }
 
-export function ErrorLine({ error }: { error: unknown }) {
+/** A failure's message; `byField` names the fields whose details their own Field shows (left out here). */
+export function ErrorLine({ error, byField }: { error: unknown; byField?: readonly string[] }) {
   if (!error) return null;
   return (
     <p class="error" role="alert">
-      {messageOf(error)}
+      {messageOf(error, byField)}
     </p>
+  );
+}
+
+/** A Copy button for a text (a key, a config snippet); `what` completes its name for screen readers. */
+export function CopyButton({ text, what }: { text: string; what: string }) {
+  const [copied, setCopied] = useState(false);
+  useEffect(() => setCopied(false), [text]);
+  const copy = () => void navigator.clipboard?.writeText(text).then(() => setCopied(true), () => setCopied(false));
+  return (
+    <button type="button" class="secondary" onClick={copy}>
+      {copied ? "Copied" : "Copy"}
+      <span class="sr-only"> {what}</span>
+    </button>
+  );
+}
+
+/**
+ * A secret shown once, when it is made (a token, an editor key): `note` above it, the value read-only (selected
+ * on focus) with a Copy button, then `children` (what to do with it).
+ */
+export function OnceValue({ label, value, note, children }: { label: string; value: string; note: ComponentChildren; children?: ComponentChildren }) {
+  const id = useId();
+  return (
+    <div class="once" role="status">
+      <p>{note}</p>
+      <div class="row">
+        <label class="sr-only" for={id}>
+          {label}
+        </label>
+        <input id={id} class="mono" readOnly value={value} onFocus={(e) => e.currentTarget.select()} />
+        <CopyButton text={value} what={`the ${label.toLowerCase()}`} />
+      </div>
+      {children}
+    </div>
   );
 }
 

@@ -384,6 +384,11 @@ function TimelineList({ t, user, tasks }: { t: SessionTimeline; user: User; task
     <div class="timeline-list">
       <h3>
         {sessionName(t.session)} <span class={`badge status-${t.session.status}`}>{words(t.session.status)}</span>{" "}
+        {t.session.source === "EDITOR" && (
+          <>
+            <span class="badge source-EDITOR">from your editor</span>{" "}
+          </>
+        )}
         <span class="muted">· {duration(t.focusMinutes)} focus</span>
       </h3>
       <ol data-testid={`timeline-${t.session.id}`}>
