@@ -1,13 +1,13 @@
 /**
- * Secrets: passwords, API tokens, GitHub tokens (the request's and the GITHUB_TOKEN secret) and the
- * Analytics Engine API token never appear in a response, a log line, an Analytics Engine data point, an
- * export, an event frame or a D1 row — asserted by scanning every one of them after a scenario that
- * uses every secret, on success and failure paths. A revoked, logged-out or expired token is refused on
- * its very next request.
+ * Secrets: passwords, API tokens, editor keys (waka_<uuid4>, and their Basic base64 form), GitHub tokens (the
+ * request's and the GITHUB_TOKEN secret) and the Analytics Engine API token never appear in a response (but the
+ * one that issued a token), a log line, an Analytics Engine data point, an export, an event frame or a D1 row —
+ * asserted by scanning every one of them after a scenario that uses every secret, on success and failure paths.
+ * A revoked, logged-out or expired token, or a revoked editor key, is refused on its very next request.
  */
 import { env } from "cloudflare:workers";
 import { afterAll, beforeAll, describe, expect, it, vi, type MockInstance } from "vitest";
-import { api, errorOf, FINGERPRINT_TABLES, message, ok, openStream, reportFigures, sessionsThroughBinding, worker, type ApiResponse, type Frame } from "../harness";
+import { api, errorOf, FINGERPRINT_TABLES, message, ok, openStream, rawRequest, reportFigures, sessionsThroughBinding, unchecked, worker, type ApiResponse, type Frame, type RawRequest } from "../harness";
 
 const uid = crypto.randomUUID().slice(0, 8);
 const PASSWORD = `pw-${uid}-correct-horse`;
@@ -36,8 +36,14 @@ function secret(name: string, value: string, issuedBy?: number) {
   secrets.set(name, { value, issuedBy });
   return value;
 }
-/** The parts of a secret to look for: the whole, and for API tokens the part after the shown prefix. */
-const needles = (value: string) => (value.startsWith("dfk_") ? [value, value.slice(8)] : [value]);
+/** A request the typed helper cannot make (a malformed body), recorded like the others. */
+async function callRaw(label: string, req: RawRequest) {
+  const res = await rawRequest(req);
+  responses.push({ label: `${req.method ?? "GET"} ${req.path} (${label})`, index: responses.length, text: res.text, headers: JSON.stringify([...res.headers]) });
+  return res;
+}
+/** The parts of a secret to look for: the whole, and for API tokens and editor keys the part after the shown prefix. */
+const needles = (value: string) => (value.startsWith("dfk_") ? [value, value.slice(8)] : value.startsWith("waka_") ? [value, value.slice(13)] : [value]);
 
 const fakeGithub = async (req: Request): Promise<Response> => {
   const url = new URL(req.url);
@@ -138,6 +144,42 @@ describe("secrets: never in a response, a log line, a data point, an export, a f
     expect((await call("request logs", api("/api/request-logs/", { token: t1 }))).status).toBe(200);
     vi.mocked(globalThis.fetch).mockImplementationOnce(async () => new Response(`upstream error mentioning ${CF_API_TOKEN}`, { status: 500 }));
     expect((await call("request logs failing", api("/api/request-logs/", { token: t1 }))).status).toBe(502);
+
+    // Editor keys: issued once, then sent every way wakatime-cli and other clients send one (Basic base64(key),
+    // Bearer, ?api_key=), on the compat API's success and failure paths and where a key opens nothing.
+    const V1 = "/api/compat/wakatime/v1/users/current";
+    const issued = await call("editor key", api("/api/auth/tokens/", { token: t0, body: { name: "editors", scope: "EDITOR" } }));
+    const ek = secret("editor key", issued.body.token, responses.length - 1);
+    expect(ek).toMatch(/^waka_[0-9a-f-]{36}$/);
+    secret("editor key as Basic", btoa(ek));
+    const doomed = await call("editor key to revoke", api("/api/auth/tokens/", { token: t1, body: { name: "old editors", scope: "EDITOR" } }));
+    const ek2 = secret("revoked editor key", doomed.body.token, responses.length - 1);
+    const basic = (key: string) => ({ Authorization: `Basic ${btoa(key)}`, "X-Machine-Name": "sec-laptop" });
+    const beat = (minutesAgo: number) => ({
+      entity: "/home/sec/src/app.ts", type: "file" as const, time: (Date.now() - minutesAgo * 60_000) / 1000, category: "coding", project: "secret-project",
+      branch: "main", user_agent: "wakatime/v1.90.0 (linux-6.5.0-x86_64) go1.22.1 vscode/1.88.0 vscode-wakatime/24.5.0",
+    });
+    const bulk = await call("heartbeats.bulk (Basic)", api(`${V1}/heartbeats.bulk`, { headers: basic(ek), body: unchecked([beat(30), beat(20), { ...beat(10), time: "soon" }, beat(5)]) }));
+    expect(bulk.status).toBe(202);
+    expect((bulk.body as { responses: [unknown, number][] }).responses.map(([, st]) => st)).toEqual([201, 201, 400, 201]);
+    expect((await call("heartbeat (Bearer)", api(`${V1}/heartbeats`, { headers: { Authorization: `Bearer ${ek}` }, body: beat(4) }))).status).toBe(201);
+    expect((await call("statusbar (?api_key=)", api(`${V1}/statusbar/today?api_key=${ek}`))).status).toBe(200);
+    expect((await call("summaries (Basic)", api(`${V1}/summaries?start=2026-01-29&end=2026-01-30`, { headers: basic(ek) }))).status).toBe(200);
+    expect((await call("current user (Basic)", api(V1, { headers: basic(ek) }))).status).toBe(200);
+    // Failures: each one gets a log line, the place a key is likeliest to be echoed.
+    expect((await callRaw("malformed bulk, key in the query", { method: "POST", path: `${V1}/heartbeats.bulk?api_key=${ek}`, headers: { "Content-Type": "application/json" }, body: "[{" })).status).toBe(400);
+    expect((await call("a bulk that is no list, Basic", api(`${V1}/heartbeats.bulk`, { headers: basic(ek), body: unchecked({ heartbeats: [] }) }))).status).toBe(400);
+    expect((await call("editor key outside the compat API", api("/api/auth/me/", { headers: { Authorization: `Bearer ${ek}` } }))).status).toBe(401);
+    expect((await call("editor key as Basic outside", api(`/api/tasks/?api_key=${ek}`, { headers: basic(ek) }))).status).toBe(401);
+    expect((await call("mangled editor key", api(`${V1}/statusbar/today`, { headers: basic(`${ek}0`) }))).status).toBe(401);
+    expect((await call("editor key as a Basic password", api(`${V1}/statusbar/today`, { headers: { Authorization: `Basic ${btoa(`${email}:${ek}`)}` } }))).status).toBe(401);
+    expect((await call("revoke editor key", api(`/api/auth/tokens/${doomed.body.id}/`, { method: "DELETE", token: t1 }))).status).toBe(204);
+    expect((await call("revoked editor key (Basic)", api(`${V1}/heartbeats.bulk`, { headers: basic(ek2), body: unchecked([beat(3)]) }))).status).toBe(401);
+    expect((await call("revoked editor key (?api_key=)", api(`${V1}/statusbar/today?api_key=${ek2}`))).status).toBe(401);
+    const keys = await call("token list with editor keys", api("/api/auth/tokens/", { token: t2 }));
+    expect(keys.body.results.filter((t) => t.scope === "EDITOR").map((t) => t.prefix)).toEqual([ek.slice(0, 13)]);
+    // The editor's day is sessions like any other: in the exports below, and announced on the stream.
+    expect((await call("editor sessions", api("/api/sessions/?source=EDITOR", { token: t0 }))).body.results).toHaveLength(1);
 
     // Every export, both formats, personal and team.
     for (const kind of ["tasks", "sessions", "reports", "insights"]) {
