@@ -23,6 +23,7 @@ import {
   teamWithRoles,
   unchecked,
   walk,
+  type ApiResponse,
   type RoleRow,
   type Schemas,
   type SeedTask,
@@ -137,6 +138,16 @@ describe("tasks: errors", () => {
     }
     const t = await createTask(u.token, { title: "mine" });
     expectError(await api(`/api/tasks/${t.id}`, { method: "PATCH", token: u.token, body: unchecked({ team: 1 }) }), 400, "VALIDATION_FAILED");
+  });
+
+  it("a forged cursor of ?ordering=priority (its key exact only for whole ranks and ids below 2^32) is 400 naming cursor", async () => {
+    const forge = (c: object) => btoa(JSON.stringify(c)).replace(/\+/g, "-").replace(/\//g, "_").replace(/=+$/, "");
+    for (const c of [{ v: "HIGH", id: 1 }, { v: 1.5, id: 1 }, { v: 2 ** 31, id: 1 }, { v: 2, id: -1 }, { v: 2, id: 2 ** 32 }, { v: 2, id: 0.5 }]) {
+      const res = await api(`/api/tasks/?ordering=-priority&cursor=${forge({ o: "-priority", ...c })}`, { token: u.token });
+      expectError(res, 400, "VALIDATION_FAILED");
+      expect(res.body.error.details.map((d: any) => d.path), JSON.stringify(c)).toEqual(["cursor"]);
+    }
+    expect((await api(`/api/tasks/?ordering=-priority&cursor=${forge({ o: "-priority", v: 2, id: 2 ** 32 - 1 })}`, { token: u.token })).status).toBe(200);
   });
 
   it("a malformed cursor, or one from another ordering, is 400 naming cursor", async () => {
@@ -629,12 +640,12 @@ describe("tasks: rows read stay near the page, whatever the filter, ordering or 
   });
 
   it("each ordering, both directions, first page and a page after a cursor", async () => {
-    // Not priority after a cursor: its three values tie across thousands of rows, and the index range starts
-    // at the cursor's priority, not at its id, so a deep page re-reads the ties before it (a known limit).
+    // Priority too: its three values tie across a thousand rows each, and its key (rank, id) starts the index
+    // range at the cursor itself.
     for (const field of Object.keys(TASK_ORDERING)) {
       for (const o of [field, `-${field}`]) {
         const middle = cursorAfter({ id: 1500, createdAt: "2026-01-02T01:00:00.000Z", updatedAt: "2026-01-02T01:00:00.000Z", priorityRank: 1, title: "Fix common widget 1500" } as never, parseOrdering(TASK_ORDERING, o));
-        for (const c of field === "priority" ? [undefined] : [undefined, middle]) {
+        for (const c of [undefined, middle]) {
           const { read } = await rowsRead({}, o, c);
           expect(read, `${o} ${c ? "after a cursor" : "first page"}`).toBeLessThanOrEqual(PAGE + 5);
         }
@@ -670,6 +681,152 @@ describe("tasks: rows read stay near the page, whatever the filter, ordering or 
     const { read, rows } = await rowsRead({ search: "common widget" }, "-created_at");
     expect(rows).toBe(PAGE);
     expect(read).toBeLessThanOrEqual(2 * PAGE + 20);
+  });
+});
+
+describe("tasks: tie-heavy orderings", () => {
+  // ?ordering=priority has three values: here 2,400 team tasks share HIGH. Its keyset walks priority_key
+  // (priority_rank * 2^32 + id, migration 0008), so a page after any cursor is one index range from the cursor.
+  const PAGE = 50;
+  const metric = (res: { headers: Headers }, name: string) => Number(new RegExp(`${name};desc="(\\d+)"`).exec(res.headers.get("Server-Timing") ?? "")?.[1]);
+  const RANK: Record<string, number> = { LOW: 0, MED: 1, HIGH: 2 };
+  let u: TestUser;
+  let team: number;
+  let seeded: { id: number; rank: number; team: number | null }[] = [];
+  beforeAll(async () => {
+    u = await makeUser();
+    team = (await createTeam(u, { name: "Ties" })).id;
+    const priority = (i: number) => (i % 10 === 8 ? "MED" : i % 10 === 9 ? "LOW" : "HIGH");
+    const rows: SeedTask[] = Array.from({ length: 3150 }, (_, i) => ({ team_id: i % 21 === 20 ? null : team, created_by: u.id, title: `tie ${i}`, priority: priority(i) }));
+    const ids = await seedTasks(rows);
+    seeded = ids.map((id, i) => ({ id, rank: RANK[rows[i]!.priority!]!, team: rows[i]!.team_id ?? null }));
+    expect(seeded.filter((t) => t.team === team && t.rank === 2).length).toBe(2400);
+  });
+
+  /** Every page through `next` links: the rows, and the most rows D1 read for one page. */
+  async function walkReading(path: string) {
+    const ids: number[] = [];
+    let maxRead = 0;
+    let url: string | null = path;
+    while (url) {
+      const res: ApiResponse<unknown> = await api(url, { token: u.token });
+      const page = res.body as Schemas["TaskPage"];
+      expect(res.status, url).toBe(200);
+      ids.push(...page.results.map((t) => t.id));
+      maxRead = Math.max(maxRead, metric(res, "d1-rows-read"));
+      url = page.next;
+    }
+    return { ids, maxRead };
+  }
+
+  for (const [scope, query] of [["one team", () => `&team=${team}`], ["every scope (personal + team, merged)", () => ""]] as const) {
+    for (const o of ["-priority", "priority"]) {
+      it(`?ordering=${o}, ${scope}: every page (the deepest included) reads at most page_size + 10 rows, and the walk returns every task once, by rank then id`, async () => {
+        const sign = o.startsWith("-") ? -1 : 1;
+        const want = seeded
+          .filter((t) => scope === "every scope (personal + team, merged)" || t.team === team)
+          .sort((a, b) => sign * (a.rank - b.rank || a.id - b.id))
+          .map((t) => t.id);
+        const { ids, maxRead } = await walkReading(`/api/tasks/?ordering=${o}&page_size=${PAGE}${query()}`);
+        expect(ids).toEqual(want);
+        expect(maxRead).toBeGreaterThan(PAGE);
+        expect(maxRead).toBeLessThanOrEqual(PAGE + 10);
+      });
+    }
+  }
+
+  it("the page after a cursor is a SEARCH of the key's index from the cursor, with no sort; several scopes merge their walks", async () => {
+    const db = drizzle(env.DB, { schema });
+    const me: Actor = { id: u.id, email: u.email, timezone: "UTC", dayStartHour: 0, weekStart: "MON", tokenId: 0 };
+    const middle = seeded[1500]!;
+    const explain = async (q: { toSQL(): { sql: string; params: unknown[] } }) => {
+      const { sql, params } = q.toSQL();
+      const details = (await env.DB.prepare(`EXPLAIN QUERY PLAN ${sql}`).bind(...params).all<{ detail: string }>()).results.map((r) => r.detail);
+      const res = await env.DB.prepare(sql).bind(...params).all();
+      return { details, rows: res.results.length, read: res.meta.rows_read };
+    };
+    for (const o of ["-priority", "priority"]) {
+      const ordering = parseOrdering(TASK_ORDERING, o);
+      const cursor = cursorAfter({ id: middle.id, priorityRank: middle.rank } as never, ordering);
+      const range = o.startsWith("-") ? "<" : ">";
+      const personal = `SEARCH tasks USING INDEX tasks_creator_priority_key_idx (created_by=? AND team_id=? AND priority_key${range}?)`;
+      const teamWalk = `SEARCH tasks USING INDEX tasks_team_priority_key_idx (team_id=? AND priority_key${range}?)`;
+
+      const one = taskListQueries(db, me, [team], {}, ordering, cursor, PAGE + 1);
+      expect(one).toHaveLength(1);
+      const single = await explain(one[0]!);
+      expect(single.details, o).toEqual([teamWalk]);
+      expect(single.rows).toBe(PAGE + 1);
+      expect(single.read, o).toBeLessThanOrEqual(PAGE + 2);
+
+      // Personal and team tasks: one statement, a merge of both walks, each read only as far as the page takes it.
+      const both = taskListQueries(db, me, [null, team], {}, ordering, cursor, PAGE + 1);
+      expect(both).toHaveLength(1);
+      const union = await explain(both[0]!);
+      expect(union.details, o).toEqual(["MERGE (UNION ALL)", "LEFT", personal, "RIGHT", teamWalk]);
+      expect(union.rows).toBe(PAGE + 1);
+      expect(union.read, o).toBeLessThanOrEqual(PAGE + 3);
+    }
+  });
+
+  it("a caller in 45 teams: the scopes' merge splits at D1's limits (5 terms per compound, 100 parameters per statement) and still walks every task once", async () => {
+    const many = await makeUser();
+    const teams = await env.DB.batch(
+      Array.from({ length: 45 }, (_, i) => env.DB.prepare("INSERT INTO teams (name, slug) VALUES (?, ?) RETURNING id").bind(`Many ${i}`, `many-${many.id}-${i}`)),
+    );
+    const teamIds = teams.map((r) => (r.results[0] as { id: number }).id);
+    await env.DB.batch(teamIds.map((id) => env.DB.prepare("INSERT INTO memberships (team_id, user_id, role) VALUES (?, ?, 'OWNER')").bind(id, many.id)));
+    const rows: SeedTask[] = [...teamIds, null].flatMap((team, t) => Array.from({ length: 4 }, (_, i) => ({ team_id: team, created_by: many.id, priority: (t + i) % 2 ? "HIGH" : "LOW" })));
+    const ids = await seedTasks(rows);
+    const rank = new Map(ids.map((id, i) => [id, RANK[rows[i]!.priority!]!]));
+    const db = drizzle(env.DB, { schema });
+    const me: Actor = { id: many.id, email: many.email, timezone: "UTC", dayStartHour: 0, weekStart: "MON", tokenId: 0 };
+    const ordering = parseOrdering(TASK_ORDERING, "-priority");
+    const statements = taskListQueries(db, me, await readableScopes(db, me, undefined), {}, ordering, cursorAfter({ id: 2 ** 31, priorityRank: 2 } as never, ordering), 51);
+    expect(statements).toHaveLength(Math.ceil(46 / 5));
+    for (const q of statements) expect(q.toSQL().params.length).toBeLessThanOrEqual(100);
+    const got = await walk("/api/tasks/?ordering=-priority&page_size=7", many.token);
+    expect(got.rows.map((t) => t.id)).toEqual([...ids].sort((a, b) => rank.get(b)! - rank.get(a)! || b - a));
+  });
+
+  it("migration 0008 keys the tasks and sessions that exist when it runs", async () => {
+    // Back to the schema before 0008, rows written there (no keys), then 0008 itself, as a deploy runs it.
+    await env.DB.batch(
+      [
+        "DROP INDEX tasks_team_priority_key_idx",
+        "DROP INDEX tasks_creator_priority_key_idx",
+        "DROP INDEX sessions_user_switch_key_idx",
+        "DROP INDEX sessions_team_switch_key_idx",
+        "ALTER TABLE tasks DROP COLUMN priority_key",
+        "ALTER TABLE dev_sessions DROP COLUMN switch_key",
+        "CREATE INDEX tasks_team_priority_idx ON tasks (team_id, priority_rank, id)",
+        "CREATE INDEX tasks_creator_priority_idx ON tasks (created_by, team_id, priority_rank, id)",
+      ].map((q) => env.DB.prepare(q)),
+    );
+    const before = await createTeam(u, { name: "Before 0008" });
+    const ids = await seedTasks(Array.from({ length: 120 }, (_, i) => ({ team_id: before.id, created_by: u.id, priority: ["LOW", "MED", "HIGH"][i % 3] })));
+    await env.DB.prepare(
+      `WITH RECURSIVE n(i) AS (SELECT 0 UNION ALL SELECT i + 1 FROM n WHERE i < 59)
+       INSERT INTO dev_sessions (user_id, team_id, title, status, started_at, switch_count)
+       SELECT ?1, ?2, 'before ' || i, 'DONE', '2026-02-01T00:00:00.000Z', i % 4 FROM n`,
+    ).bind(u.id, before.id).run();
+
+    const migration = env.TEST_MIGRATIONS.find((m) => m.name.startsWith("0008"))!;
+    await env.DB.batch(migration.queries.map((q) => env.DB.prepare(q)));
+
+    const wrong = await env.DB.prepare(
+      `SELECT (SELECT count(*) FROM tasks WHERE priority_key IS NOT priority_rank * 4294967296 + id)
+            + (SELECT count(*) FROM dev_sessions WHERE switch_key IS NOT switch_count * 4294967296 + id) AS n`,
+    ).first<{ n: number }>();
+    expect(wrong!.n).toBe(0);
+    // The indexes built from those rows serve the lists.
+    const tasks = await walk(`/api/tasks/?team=${before.id}&ordering=-priority&page_size=7`, u.token);
+    const rank = new Map(ids.map((id, i) => [id, i % 3]));
+    expect(tasks.rows.map((t) => t.id)).toEqual([...ids].sort((a, b) => rank.get(b)! - rank.get(a)! || b - a));
+    const sessions = await walk(`/api/sessions/?team=${before.id}&ordering=switch_count&page_size=7`, u.token);
+    expect(sessions.rows).toHaveLength(60);
+    const order = sessions.rows.map((r) => [r.switch_count, r.id] as const);
+    expect(order).toEqual([...order].sort((a, b) => a[0] - b[0] || a[1] - b[1]));
   });
 });
 

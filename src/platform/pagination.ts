@@ -110,28 +110,31 @@ function encodeCursor(c: Cursor): string {
  * A keyed ordering (KeyedField) orders by its key column alone, which is (value, id) folded into one integer:
  * the page after a cursor is one range of the key's index, `key < cursor key`, starting at the cursor itself.
  *
+ * The ORDER BY names the columns themselves (not an expression) wherever it can, so that it also orders a
+ * UNION ALL of several scopes' keyset queries (the task list, modules/tasks/service.ts).
+ *
  * `sortInMemory`: for a filter so selective (a unique key) that reading its few rows and sorting them beats
  * walking an ordering index. The ordering is written `+column` (SQLite's no-op unary plus), which no index
  * can serve, so the planner uses the filter's index instead of walking the whole ordering index.
  */
 export function keyset(ordering: Ordering, idColumn: SQLiteColumn, cursor: string | undefined, opts: { sortInMemory?: boolean } = {}) {
-  const plus = (e: SQL) => (opts.sortInMemory ? sql`+${e}` : e);
+  const term = (col: SQLiteColumn): SQLiteColumn | SQL => (opts.sortInMemory ? sql`+${sortExpr(col)}` : col.notNull ? col : sortExpr(col));
   const dir = ordering.descending ? desc : asc;
   const c = cursor === undefined ? undefined : decodeCursor(cursor, ordering);
   const after = (left: SQL, right: SQL) => (ordering.descending ? sql`${left} < ${right}` : sql`${left} > ${right}`);
   if (ordering.keyColumn) {
-    const key = plus(sql`${ordering.keyColumn}`);
+    const key = term(ordering.keyColumn);
     // The cursor's key, computed as db/schema.ts computes the column; in SQLite's 64-bit integers, since D1
     // binds every JS number as a REAL (exact only below 2^53).
     const cursorKey = c && sql`(CAST(${c.v} AS INTEGER) * ${sql.raw(String(KEY_ID_SPAN))} + CAST(${c.id} AS INTEGER))`;
-    return { where: cursorKey && after(key, cursorKey), orderBy: [dir(key)] };
+    return { where: cursorKey && after(sql`${key}`, cursorKey), orderBy: [dir(key)] };
   }
-  const expr = plus(sortExpr(ordering.column));
-  const id = plus(sql`${idColumn}`);
+  const value = term(ordering.column);
+  const id = term(idColumn);
   // A row-value comparison, (value, id) after (cursor value, cursor id). SQLite bounds the index range by its
   // first column only (id is the rowid, which a row-value range does not reach), so the range starts at the
   // cursor's value: fine where ties are few (timestamps, titles); a tie-heavy ordering is a KeyedField instead.
-  return { where: c && after(sql`(${expr}, ${id})`, sql`(${c.v}, ${c.id})`), orderBy: [dir(expr), dir(id)] };
+  return { where: c && after(sql`(${value}, ${id})`, sql`(${c.v}, ${c.id})`), orderBy: [dir(value), dir(id)] };
 }
 
 export interface Page<T> {

@@ -1,5 +1,6 @@
 import type { z } from "@hono/zod-openapi";
 import { and, eq, getTableColumns, isNull, or, sql, type SQL } from "drizzle-orm";
+import { unionAll } from "drizzle-orm/sqlite-core";
 import { contains } from "../../platform/sql";
 import { tasks } from "../../db/schema";
 import type { Actor, Ctx, Db } from "../../env";
@@ -21,10 +22,18 @@ import { getVisibleTask, readableScopes, visibleTasks, type Scope } from "./visi
 
 export type TaskRow = typeof tasks.$inferSelect;
 
+/**
+ * D1 refuses a compound SELECT of more than 5 terms (seen: "too many terms in compound SELECT"). Five scopes'
+ * queries with every filter and a search's LIMIT bind at most 50 parameters, under D1's 100 per statement.
+ */
+const D1_MAX_COMPOUND_TERMS = 5;
+
 /*
- * Lists run one keyset query per readable scope (in one D1 batch) and merge them, instead of one query with
- * `team_id IN (…) OR (personal)`: SQLite answers that OR with a multi-index union and a sort of every
- * visible row on every page, while each per-scope query walks an index in order and stops after one page.
+ * Lists run one keyset query per readable scope, joined by UNION ALL under the ordering's ORDER BY and LIMIT,
+ * instead of one query with `team_id IN (…) OR (personal)`: SQLite answers that OR with a multi-index union
+ * and a sort of every visible row on every page, while it runs the compound as a merge of the scopes' index
+ * walks (MERGE (UNION ALL)), each read only as far as the merge takes rows from it: a page reads its rows
+ * plus about one per scope. (Separate statements merged in memory read up to a page from every scope.)
  */
 const scopeCondition = (actor: Actor, scope: Scope): SQL =>
   scope === null ? and(isNull(tasks.teamId), eq(tasks.createdBy, actor.id))! : eq(tasks.teamId, scope);
@@ -42,9 +51,11 @@ function filterConditions(f: TaskFilters): (SQL | undefined)[] {
 
 /**
  * The list's statements (exported so a test can EXPLAIN each of them), run in one D1 batch and merged:
- * - one keyset query per scope, each walking an index in the ordering and stopping after `limit` rows;
- * - with `external_key` (a unique key per team), the same queries read the key's rows through its index and
- *   sort them (`sortInMemory`) rather than walk the whole ordering index looking for them;
+ * - the scopes' keyset queries merged by UNION ALL (above), one statement per 5 scopes (D1's limit on a
+ *   compound's terms), each in the ordering;
+ * - with `external_key` (a unique key per team), one query per scope that reads the key's rows through its
+ *   index and sorts them (`sortInMemory`) rather than walk the whole ordering index looking for them (a
+ *   compound's ORDER BY can only name result columns, not the `+column` that keeps the index out);
  * - with a `search` of 3+ characters, one more statement reads the matches after the cursor from the trigram
  *   index (tasks_fts), each with its task by id, unsorted: the merge sorts them (sorting in SQL would read
  *   every match a third time). Each statement's LIMIT is guarded by the index's own estimate of the matches
@@ -61,17 +72,19 @@ export function taskListQueries(
   cursor: string | undefined,
   limit: number,
 ) {
-  const ks = keyset(ordering, tasks.id, cursor, { sortInMemory: filters.external_key !== undefined });
+  const inMemory = filters.external_key !== undefined;
+  const ks = keyset(ordering, tasks.id, cursor, { sortInMemory: inMemory });
   const common = [...filterConditions(filters), ks.where];
-  const walks = (rows: number | SQL) =>
-    scopes.map((scope) =>
-      db
-        .select()
-        .from(tasks)
-        .where(and(scopeCondition(actor, scope), ...common))
-        .orderBy(...ks.orderBy)
-        .limit(rows as number),
-    );
+  const scoped = (scope: Scope) => db.select().from(tasks).where(and(scopeCondition(actor, scope), ...common));
+  // drizzle types LIMIT as a number; an SQL expression is rendered as-is (see viaIndex below).
+  const merged = (group: Scope[], rows: number | SQL) => {
+    const [first, second, ...rest] = group.map(scoped);
+    return (second ? unionAll(first!, second, ...rest) : first!).orderBy(...ks.orderBy).limit(rows as number);
+  };
+  const groups = inMemory
+    ? scopes.map((scope) => [scope])
+    : Array.from({ length: Math.ceil(scopes.length / D1_MAX_COMPOUND_TERMS) }, (_, i) => scopes.slice(i * D1_MAX_COMPOUND_TERMS, (i + 1) * D1_MAX_COMPOUND_TERMS));
+  const walks = (rows: number | SQL) => groups.map((group) => merged(group, rows));
   if (!isIndexedSearch(filters.search) || !scopes.length) return walks(limit);
   const rare = sql`${matchEstimate(filters.search)} <= ${SEARCH_INDEX_MAX_MATCHES}`;
   const viaIndex = db
@@ -86,8 +99,8 @@ export function taskListQueries(
         ...common,
       ),
     )
-    // drizzle types LIMIT as a number; an SQL expression is rendered as-is (SQLite evaluates it once, before
-    // reading anything). LIMIT -1 is no limit: at most SEARCH_INDEX_MAX_MATCHES rows can match.
+    // An SQL expression as LIMIT: SQLite evaluates it once, before reading anything. LIMIT -1 is no limit: at
+    // most SEARCH_INDEX_MAX_MATCHES rows can match.
     .limit(sql`CASE WHEN ${rare} THEN -1 ELSE 0 END` as unknown as number);
   return [viaIndex, ...walks(sql`CASE WHEN ${rare} THEN 0 ELSE ${limit} END`)];
 }
