@@ -1,5 +1,6 @@
 #!/usr/bin/env node
-// `npm run bench:editors`: editor heartbeats through the WakaTime-compatible API, end to end over loopback.
+// `npm run bench:editors` (and the second half of `npm run bench`): editor heartbeats through the
+// WakaTime-compatible API, end to end over loopback, bounded by TOTAL_TIMEOUT_MS.
 //
 // Starts its own `wrangler dev` (bench/lib/server.ts) on a free port with a throwaway D1, registers USERS
 // users with an editor key each, and ingests one 8-hour day per user as wakatime-cli sends it: two editors
@@ -23,7 +24,8 @@ const HOURS = 8;
 const EVERY_MIN = 2;
 const BULK = 10;
 const MIN = 60_000;
-const TOTAL_TIMEOUT_MS = 30 * 60_000;
+/** The whole run, wrangler's start included (about 2½ minutes here): `npm run bench` runs this after bench/run.ts. */
+const TOTAL_TIMEOUT_MS = 8 * 60_000;
 const VSCODE = "wakatime/v1.102.1 (linux-6.5.0-x86_64) go1.22.1 vscode/1.88.0 vscode-wakatime/24.5.0";
 const VIM = "wakatime/v1.102.1 (linux-6.5.0-x86_64) go1.22.1 vim/9.1 vim-wakatime/11.2.0";
 
@@ -140,12 +142,15 @@ const stats = (xs: number[]) => {
 
 async function main() {
   const dir = mkdtempSync(path.join(os.tmpdir(), "devfocus-bench-editors-"));
-  const watchdog = setTimeout(() => {
-    server.killNow();
-    console.error("bench:editors: timed out");
-    process.exit(1);
-  }, TOTAL_TIMEOUT_MS);
   const server = new DevServer("bench:editors", snapshotSources(path.join(dir, "app")), path.join(dir, "state"), path.join(dir, "wrangler-dev.log"));
+  const abandon = (why: string, code: number) => {
+    server.killNow();
+    rmSync(dir, { recursive: true, force: true });
+    console.error(`bench:editors: ${why}`);
+    process.exit(code);
+  };
+  const watchdog = setTimeout(() => abandon(`exceeded ${TOTAL_TIMEOUT_MS / 1000} s; stopped`, 2), TOTAL_TIMEOUT_MS);
+  for (const sig of ["SIGINT", "SIGTERM", "SIGHUP"] as const) process.on(sig, () => abandon(sig, 130));
   try {
     const base = await server.start();
     // Yesterday, 09:00 to 17:00 UTC (the users' time zone): a past day, well inside the retention period.
