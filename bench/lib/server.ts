@@ -2,7 +2,7 @@
 // the sources, its own process group, a free loopback port, a given --persist-to directory, optional extra
 // `wrangler dev` arguments; plus the process tools the memory measurement needs.
 import { type ChildProcess, execFileSync, spawn } from "node:child_process";
-import { cpSync, createWriteStream, existsSync, mkdirSync, readdirSync, readFileSync, rmSync, symlinkSync } from "node:fs";
+import { constants, copyFileSync, cpSync, createWriteStream, existsSync, mkdirSync, readdirSync, readFileSync, rmSync, symlinkSync } from "node:fs";
 import net from "node:net";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
@@ -11,6 +11,8 @@ export const HOST = "127.0.0.1";
 export const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "..", "..");
 
 const SNAPSHOT = ["src", "migrations", "scripts", "wrangler.toml", "package.json", "tsconfig.json"];
+/** The bench's own Workers (the bare one bench/run.ts measures DevFocus against): instruments, always the working tree's. */
+const INSTRUMENTS = ["bench/bare"];
 export const sleep = (ms: number) => new Promise<void>((r) => setTimeout(r, ms));
 
 export function freePort(): Promise<number> {
@@ -25,19 +27,26 @@ export function freePort(): Promise<number> {
   });
 }
 
+/** The commit BENCH_SOURCE=head asks for, or null for the working tree. */
+const sourceCommit = (): string | null => (process.env.BENCH_SOURCE === "head" ? "HEAD" : null);
+
 /**
  * A copy of what `npm run dev` needs (node_modules linked) in `dir`: edits made to the working tree while the
- * benchmark runs neither reload wrangler dev nor change what is measured. BENCH_SOURCE=head takes the last commit.
+ * benchmark runs neither reload wrangler dev nor change what is measured. BENCH_SOURCE=head takes the last
+ * commit; `commit` takes that one (bench/baseline.ts: an older design), with the paths it has of SNAPSHOT.
+ * The INSTRUMENTS come from the working tree either way: they measure the app, they are not the app.
  */
-export function snapshotSources(dir: string): string {
+export function snapshotSources(dir: string, commit: string | null = sourceCommit()): string {
   rmSync(dir, { recursive: true, force: true });
   mkdirSync(dir, { recursive: true });
-  if (process.env.BENCH_SOURCE === "head") {
-    const tar = execFileSync("git", ["archive", "--format=tar", "HEAD", ...SNAPSHOT], { cwd: root, maxBuffer: 256 * 1024 * 1024 });
+  if (commit !== null) {
+    const tree = execFileSync("git", ["ls-tree", "--name-only", commit, "--", ...SNAPSHOT], { cwd: root, encoding: "utf8" }).split("\n").filter(Boolean);
+    const tar = execFileSync("git", ["archive", "--format=tar", commit, ...tree], { cwd: root, maxBuffer: 256 * 1024 * 1024 });
     execFileSync("tar", ["-x", "-C", dir], { input: tar });
   } else {
     for (const entry of SNAPSHOT) cpSync(path.join(root, entry), path.join(dir, entry), { recursive: true });
   }
+  for (const entry of INSTRUMENTS) cpSync(path.join(root, entry), path.join(dir, entry), { recursive: true, filter: (src) => !src.includes(`${path.sep}.wrangler`) });
   symlinkSync(path.join(root, "node_modules"), path.join(dir, "node_modules"), "dir");
   return dir;
 }
@@ -70,9 +79,31 @@ export function d1File(persistTo: string): string {
   return path.join(dir, file);
 }
 
+/**
+ * A copy of the local D1 under `persistTo` into `copyTo` (the same database id, so the same file name): a second
+ * `wrangler dev` cannot share the first one's file — workerd keeps its SQLite database locked (SQLITE_BUSY
+ * "Failed to get session commit token" from the other process, seen here) — so it gets the same bytes instead.
+ */
+export function copyD1(persistTo: string, copyTo: string): string {
+  const file = d1File(persistTo);
+  const dir = path.join(copyTo, path.relative(persistTo, path.dirname(file)));
+  rmSync(copyTo, { recursive: true, force: true });
+  mkdirSync(dir, { recursive: true });
+  // The database and miniflare's metadata beside it, with their WAL files if any (no process has them open yet).
+  for (const f of readdirSync(path.dirname(file))) copyFileSync(path.join(path.dirname(file), f), path.join(dir, f), constants.COPYFILE_FICLONE);
+  return copyTo;
+}
+
 export interface DevServerOptions {
   /** Go after the common `wrangler dev` arguments, e.g. ["--var", "ENABLE_BENCH_ROUTES:true"]. */
   extraArgs?: string[];
+  /**
+   * A wrangler config (relative to appDir) to serve with `npx wrangler dev --config` instead of the app's
+   * `npm run dev` (which also migrates): another Worker on the same wrangler and workerd, e.g. bench/bare.
+   */
+  config?: string;
+  /** The path that answers 2xx once the Worker is up. */
+  probePath?: string;
 }
 
 export class DevServer {
@@ -81,23 +112,28 @@ export class DevServer {
   readonly persistTo: string;
   readonly logFile: string;
   readonly extraArgs: string[];
+  readonly config: string | undefined;
+  readonly probePath: string;
   /** The origin it serves, e.g. http://127.0.0.1:41234, once started. */
   base = "";
   private child: ChildProcess | null = null;
 
-  constructor(name: string, appDir: string, persistTo: string, logFile: string, { extraArgs = [] }: DevServerOptions = {}) {
+  constructor(name: string, appDir: string, persistTo: string, logFile: string, { extraArgs = [], config, probePath = "/api/health/" }: DevServerOptions = {}) {
     this.name = name;
     this.appDir = appDir;
     this.persistTo = persistTo;
     this.logFile = logFile;
     this.extraArgs = extraArgs;
+    this.config = config;
+    this.probePath = probePath;
   }
 
   async start(timeoutMs = 120_000): Promise<string> {
     const [port, inspectorPort] = [await freePort(), await freePort()];
     const log = createWriteStream(this.logFile);
-    const args = ["run", "dev", "--", "--ip", HOST, "--port", String(port), "--inspector-port", String(inspectorPort), "--persist-to", this.persistTo, ...this.extraArgs];
-    const child = spawn("npm", args, { cwd: this.appDir, detached: true, stdio: ["ignore", "pipe", "pipe"], env: quietEnv() });
+    const common = ["--ip", HOST, "--port", String(port), "--inspector-port", String(inspectorPort), "--persist-to", this.persistTo, ...this.extraArgs];
+    const [command, ...args] = this.config ? ["npx", "wrangler", "dev", "--config", this.config, ...common] : ["npm", "run", "dev", "--", ...common];
+    const child = spawn(command, args, { cwd: this.appDir, detached: true, stdio: ["ignore", "pipe", "pipe"], env: quietEnv() });
     this.child = child;
     child.stdout.pipe(log);
     child.stderr.pipe(log);
@@ -107,7 +143,7 @@ export class DevServer {
       if (child.exitCode !== null) throw new Error(`${this.name}: wrangler dev exited with ${child.exitCode}; see ${this.logFile}`);
       try {
         // A build error leaves wrangler listening but never answering: bound each probe.
-        const res = await fetch(`${this.base}/api/health/`, { signal: AbortSignal.timeout(3000) });
+        const res = await fetch(`${this.base}${this.probePath}`, { signal: AbortSignal.timeout(3000) });
         if (res.ok) return this.base;
       } catch {
         /* not up yet */
