@@ -1,6 +1,26 @@
 import { env } from "cloudflare:workers";
-import { describe, expect, it } from "vitest";
-import { api, createTeam, errorOf, expectError, insertTask as insertTaskRow, makeUser, openSession, unchecked, walk, type Schemas, type TestUser } from "./harness";
+import { drizzle } from "drizzle-orm/d1";
+import { beforeAll, describe, expect, it } from "vitest";
+import * as schema from "../src/db/schema";
+import type { Actor } from "../src/env";
+import { SESSION_ORDERING } from "../src/modules/sessions/schemas";
+import { sessionPages } from "../src/modules/sessions/service";
+import { cursorAfter, parseOrdering } from "../src/platform/pagination";
+import {
+  addMember,
+  api,
+  createTeam,
+  errorOf,
+  expectError,
+  insertTask as insertTaskRow,
+  makeUser,
+  openSession,
+  unchecked,
+  walk,
+  type ApiResponse,
+  type Schemas,
+  type TestUser,
+} from "./harness";
 
 const iso = (ms: number) => new Date(ms).toISOString();
 const hoursAgo = (h: number) => iso(Date.now() - h * 3600_000);
@@ -137,6 +157,96 @@ describe("sessions: list, filters, ordering", () => {
       expect(rows).toHaveLength(7);
       expect(new Set(rows.map((r) => r.id)).size).toBe(7);
       expect(pages).toBe(4);
+    }
+  });
+});
+
+describe("sessions: tie-heavy orderings", () => {
+  // A switch count is a small number: here 2,500 of one user's sessions have 4. ?ordering=switch_count walks
+  // switch_key (switch_count * 2^32 + id, migration 0008), so a page after any cursor is one index range.
+  const PAGE = 50;
+  const metric = (res: { headers: Headers }, name: string) => Number(new RegExp(`${name};desc="(\\d+)"`).exec(res.headers.get("Server-Timing") ?? "")?.[1]);
+  let admin: TestUser;
+  let member: TestUser;
+  let team: number;
+  let rows: { id: number; user: number; team: number | null; switches: number }[] = [];
+  beforeAll(async () => {
+    admin = await makeUser();
+    member = await makeUser();
+    team = (await createTeam(admin, { name: "Switchy" })).id;
+    await addMember(team, admin, member, "MEMBER");
+    // The admin's 3,000 sessions (every third in the team, 2,500 with 4 switches) and 300 of the member's in the team.
+    const seeded = await env.DB.prepare(
+      `WITH RECURSIVE n(i) AS (SELECT 0 UNION ALL SELECT i + 1 FROM n WHERE i < 3299)
+       INSERT INTO dev_sessions (user_id, team_id, title, status, started_at, ended_at, switch_count)
+       SELECT CASE WHEN i < 3000 THEN ?1 ELSE ?2 END, CASE WHEN i >= 3000 OR i % 3 = 0 THEN ?3 END, 'tie ' || i, 'DONE',
+              strftime('%Y-%m-%dT%H:%M:%fZ', '2026-01-01', '+' || i || ' minutes'), strftime('%Y-%m-%dT%H:%M:%fZ', '2026-01-01', '+' || (i + 1) || ' minutes'),
+              CASE WHEN i % 6 = 5 THEN 5 + i % 11 ELSE 4 END
+       FROM n RETURNING id, user_id, team_id, switch_count`,
+    ).bind(admin.id, member.id, team).all<{ id: number; user_id: number; team_id: number | null; switch_count: number }>();
+    rows = seeded.results.map((r) => ({ id: r.id, user: r.user_id, team: r.team_id, switches: r.switch_count }));
+    expect(rows.filter((r) => r.user === admin.id && r.switches === 4).length).toBe(2500);
+  });
+
+  /** Every page through `next` links: the rows, and the most rows D1 read for one page. */
+  async function walkReading(path: string, token: string) {
+    const ids: number[] = [];
+    let maxRead = 0;
+    let url: string | null = path;
+    while (url) {
+      const res: ApiResponse<unknown> = await api(url, { token });
+      const page = res.body as Schemas["DevSessionPage"];
+      expect(res.status, url).toBe(200);
+      ids.push(...page.results.map((r) => r.id));
+      maxRead = Math.max(maxRead, metric(res, "d1-rows-read"));
+      url = page.next;
+    }
+    return { ids, maxRead };
+  }
+
+  for (const [scope, query, visible] of [
+    ["the caller's own", "", (r: (typeof rows)[number]) => r.user === admin.id],
+    ["a team's, as its ADMIN", "&team=TEAM", (r: (typeof rows)[number]) => r.team === team],
+  ] as const) {
+    for (const o of ["-switch_count", "switch_count"]) {
+      it(`?ordering=${o}, ${scope} sessions: every page (the deepest included) reads at most page_size + 10 rows, and the walk returns every session once, by switch count then id`, async () => {
+        const sign = o.startsWith("-") ? -1 : 1;
+        const want = rows.filter(visible).sort((a, b) => sign * (a.switches - b.switches || a.id - b.id)).map((r) => r.id);
+        const { ids, maxRead } = await walkReading(`/api/sessions/?ordering=${o}&page_size=${PAGE}${query.replace("TEAM", String(team))}`, admin.token);
+        expect(ids).toEqual(want);
+        expect(maxRead).toBeGreaterThan(PAGE);
+        expect(maxRead).toBeLessThanOrEqual(PAGE + 10);
+      });
+    }
+  }
+
+  it("the page after a cursor is a SEARCH of the key's index from the cursor, with no sort, for the caller's and a team's sessions", async () => {
+    const db = drizzle(env.DB, { schema });
+    const me: Actor = { id: admin.id, email: admin.email, timezone: "UTC", dayStartHour: 0, weekStart: "MON", tokenId: 0 };
+    const middle = rows[1500]!;
+    for (const o of ["-switch_count", "switch_count"]) {
+      const cursor = cursorAfter({ id: middle.id, switchCount: middle.switches } as never, parseOrdering(SESSION_ORDERING, o));
+      const range = o.startsWith("-") ? "<" : ">";
+      for (const [filters, want] of [
+        [{}, `SEARCH dev_sessions USING INDEX sessions_user_switch_key_idx (user_id=? AND switch_key${range}?)`],
+        [{ team }, `SEARCH dev_sessions USING INDEX sessions_team_switch_key_idx (team_id=? AND switch_key${range}?)`],
+      ] as const) {
+        const { sql, params } = (await sessionPages(db, me, { ...filters, ordering: o })).query(cursor, PAGE + 1).toSQL();
+        const details = (await env.DB.prepare(`EXPLAIN QUERY PLAN ${sql}`).bind(...params).all<{ detail: string }>()).results.map((r) => r.detail);
+        expect(details, `${o} ${JSON.stringify(filters)}`).toEqual([want]);
+        const res = await env.DB.prepare(sql).bind(...params).all();
+        expect(res.results).toHaveLength(PAGE + 1);
+        expect(res.meta.rows_read, `${o} ${JSON.stringify(filters)}`).toBeLessThanOrEqual(PAGE + 2);
+      }
+    }
+  });
+
+  it("a forged switch_count cursor (its key exact only for whole counts below 2^31 and ids below 2^32) is 400 naming cursor", async () => {
+    const forge = (c: object) => btoa(JSON.stringify({ o: "-switch_count", ...c })).replace(/\+/g, "-").replace(/\//g, "_").replace(/=+$/, "");
+    for (const c of [{ v: "4", id: 1 }, { v: 4.5, id: 1 }, { v: -(2 ** 31), id: 1 }, { v: 4, id: 2 ** 32 }]) {
+      const res = await api(`/api/sessions/?ordering=-switch_count&cursor=${forge(c)}`, { token: admin.token });
+      expectError(res, 400, "VALIDATION_FAILED");
+      expect(res.body.error.details.map((d) => d.path), JSON.stringify(c)).toEqual(["cursor"]);
     }
   });
 });
