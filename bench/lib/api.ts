@@ -5,6 +5,7 @@ import { type ApiClient, createApiClient, nextCursor, type paths } from "../../c
 
 export type { ApiClient };
 export type TaskQuery = NonNullable<paths["/api/tasks"]["get"]["parameters"]["query"]>;
+export type SessionQuery = NonNullable<paths["/api/sessions"]["get"]["parameters"]["query"]>;
 
 /** A client for set-up and checks: `token` on every request. */
 export const apiClient = (base: string, token?: string): ApiClient => createApiClient({ baseUrl: base, token });
@@ -77,32 +78,54 @@ export function maxPageSize(): number {
   return max;
 }
 
+/** One page of any list: rows with an id, and the `next` link. */
+export interface Listed {
+  results: { id: number }[];
+  next: string | null;
+}
+
+/** Fetches a page of one list, given the cursor (none: the first page) and the page size. */
+export type FetchPage = (cursor: string | undefined, pageSize: number) => Promise<Listed>;
+
+export interface Walked {
+  cursor: string;
+  pages: number;
+  /** The 1-based position in the list of the row the cursor starts after. */
+  position: number;
+}
+
 /**
- * The cursor of the page that starts right after task `taskId` in the list `query` selects, found by walking
+ * The cursor of the page that starts right after the first row `stop(id, position)` accepts, found by walking
  * the list from its first page with the `next` links the API returns (cursors are opaque: never built here).
- * The page holding the task is fetched again, cut just after it, so the cursor is the one its `next` gives.
- * Returns the cursor and the number of pages walked.
+ * The page holding the row is fetched again, cut just after it, so the cursor is the one its `next` gives.
  */
-export async function cursorAfterTask(api: ApiClient, query: TaskQuery, taskId: number): Promise<{ cursor: string; pages: number; position: number }> {
+export async function cursorAfter(fetchPage: FetchPage, stop: (id: number, position: number) => boolean): Promise<Walked> {
   let cursor: string | undefined;
   let pages = 0;
   let seen = 0;
   const pageSize = maxPageSize();
   for (;;) {
-    const page = await ok(api.GET("/api/tasks", { params: { query: { ...query, page_size: pageSize, cursor } } }));
+    const page = await fetchPage(cursor, pageSize);
     pages++;
-    const at = page.results.findIndex((t) => t.id === taskId);
+    const at = page.results.findIndex((row, i) => stop(row.id, seen + i + 1));
     if (at >= 0) {
-      const cut = await ok(api.GET("/api/tasks", { params: { query: { ...query, page_size: at + 1, cursor } } }));
-      const after = nextCursor(cut);
-      if (!after) throw new Error(`task ${taskId} is the last of the list: no page after it`);
+      const after = nextCursor(await fetchPage(cursor, at + 1));
+      if (!after) throw new Error(`row ${seen + at + 1} is the last of the list: no page after it`);
       return { cursor: after, pages: pages + 1, position: seen + at + 1 };
     }
     seen += page.results.length;
     cursor = nextCursor(page);
-    if (!cursor) throw new Error(`task ${taskId} is not in the list ${JSON.stringify(query)}`);
+    if (!cursor) throw new Error(`the list ended after ${seen} rows without the row looked for`);
   }
 }
+
+/** The cursor right after task `taskId` in the task list `query` selects (see cursorAfter). */
+export const cursorAfterTask = (api: ApiClient, query: TaskQuery, taskId: number): Promise<Walked> =>
+  cursorAfter((cursor, page_size) => ok(api.GET("/api/tasks", { params: { query: { ...query, page_size, cursor } } })), (id) => id === taskId);
+
+/** The cursor right after row `position` of the session list `query` selects (see cursorAfter). */
+export const cursorAfterSessionRow = (api: ApiClient, query: SessionQuery, position: number): Promise<Walked> =>
+  cursorAfter((cursor, page_size) => ok(api.GET("/api/sessions", { params: { query: { ...query, page_size, cursor } } })), (_, at) => at === position);
 
 /** Registers a fresh user and returns its API token (the events and GitHub benchmarks start from an empty D1). */
 export async function registerUser(base: string, password: string): Promise<string> {
