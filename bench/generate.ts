@@ -67,6 +67,8 @@ const iso = (ms: number) => new Date(ms).toISOString();
 const DATA_FROM = day("2025-11-28");
 const DATA_TO = day("2026-11-27");
 const TASKS_FROM = day("2024-01-01");
+/** The days the rows are spread over (what bench/lib/storage.ts scales to a year): sessions and switches, tasks. */
+export const SPANS_DAYS = { sessions: (DATA_TO - DATA_FROM) / DAY_MS, tasks: (DATA_TO - TASKS_FROM) / DAY_MS };
 
 /** Relative weights over every value of a schema enum (a value added to the schema fails to compile here). */
 type Weights<T extends string> = Record<T, number>;
@@ -151,7 +153,7 @@ const sqlValue = (v: unknown): SQLInputValue => {
  * src/db/schema.ts), its SQL column names come from the schema. Every row of one inserter sets the same
  * properties (those of its first row); the rest take their column defaults.
  */
-function inserter<T extends SQLiteTable>(db: DatabaseSync, table: T): (row: T["$inferInsert"]) => void {
+export function inserter<T extends SQLiteTable>(db: DatabaseSync, table: T): (row: T["$inferInsert"]) => void {
   const columns: Record<string, { name: string }> = getTableColumns(table);
   let keys: string[] = [];
   let stmt: StatementSync | undefined;
