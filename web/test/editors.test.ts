@@ -80,7 +80,14 @@ test("settings: an editor key is shown once with its ~/.wakatime.cfg lines, work
   const rows = keys.locator("table.editor-keys tbody tr");
   assert.equal(await rows.count(), 1);
   assert.match(await rows.first().innerText(), new RegExp(`my editors[\\s\\S]*${key.slice(0, 13)}…`));
-  assert.equal(await page.getByRole("region", { name: "API tokens" }).getByText("my editors").count(), 0);
+  // An API token beside it is made and listed as before: with the API tokens, not the editor keys.
+  const tokens = page.getByRole("region", { name: "API tokens" });
+  await tokens.getByLabel("Token name").fill("laptop CLI");
+  await tokens.getByRole("button", { name: "Create token" }).click();
+  await tokens.locator("table.tokens tbody tr", { hasText: "laptop CLI" }).waitFor(within);
+  assert.match(await tokens.getByLabel("New token value").inputValue(), /^dfk_/);
+  assert.equal(await tokens.getByText("my editors").count(), 0);
+  assert.equal(await rows.count(), 1);
   assert.deepEqual(await axeViolations(page), [], "Settings with a new key shown");
   await screenshot(page, "settings-editor-key-desktop");
   // At 375 px the lines scroll inside their box; nothing makes the page wider than the window.
