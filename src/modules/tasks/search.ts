@@ -16,9 +16,14 @@ export const tasksFts = sqliteTable("tasks_fts", {
 export const MIN_INDEXED_SEARCH = 3;
 
 /**
- * A search goes through the index when at most this many tasks can match (then it reads about 2 rows per
- * match: the match and its task, sorted into the page); above that the term is common and the list walks
- * its ordering index instead, stopping after a page of matches (about page ÷ share of tasks matching).
+ * A search goes through the index when at most this many tasks can match; above that the term is common and
+ * the list walks its ordering index instead, stopping after a page of matches. Rows read per page, p its size:
+ * - through the index: 2 per task matching anywhere in the database (the match and its task, sorted into the
+ *   page) plus a few vocabulary rows, so at most about 2 · SEARCH_INDEX_MAX_MATCHES;
+ * - walking: each visible task in the ordering from the cursor until p + 1 match: about (p + 1) ÷ the share of
+ *   them that match when matches do not cluster in the ordering, every visible task after the cursor at worst.
+ * Neither meets p + 10 for a common term: that needs the matches in the ordering's order, and FTS5 keeps its
+ * matches in rowid order only; an index of (term, ordering value) beside the tasks would cost 2 rows a result.
  */
 export const SEARCH_INDEX_MAX_MATCHES = 1000;
 
