@@ -31,13 +31,13 @@ export const UpdateMeBody = z
   .object({
     name: z.string().max(255).optional(),
     timezone: TimeZone.optional(),
-    day_start_hour: z.number().int().min(0).max(23).optional().openapi({ description: "Hour (0–23) at which the user's day starts." }),
+    day_start_hour: z.number().int("Must be a whole hour.").min(0, "Must be 0–23.").max(23, "Must be 0–23.").optional().openapi({ description: "Hour (0–23) at which the user's day starts." }),
     week_start: z.enum(WEEK_STARTS).optional(),
     idle_timeout_minutes: z
       .number()
-      .int()
-      .min(1)
-      .max(60)
+      .int("Must be a whole number of minutes.")
+      .min(1, "Must be 1–60 minutes.")
+      .max(60, "Must be 1–60 minutes.")
       .optional()
       .openapi({ description: "Editor activity: a gap between heartbeats this long or longer is a pause (default 15)." }),
     hide_file_names: z
@@ -46,9 +46,9 @@ export const UpdateMeBody = z
       .openapi({ description: "Editor activity: keep project, branch, language and category but never the file path (default true). Turning it on erases the paths kept so far." }),
     heartbeat_retention_days: z
       .number()
-      .int()
-      .min(1)
-      .max(365)
+      .int("Must be a whole number of days.")
+      .min(1, "Must be 1–365 days.")
+      .max(365, "Must be 1–365 days.")
       .optional()
       .openapi({ description: "Editor activity: raw heartbeats are kept this many days (default 30); older ones are refused." }),
   })
