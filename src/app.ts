@@ -5,7 +5,6 @@ import { bodyLimit } from "hono/body-limit";
 import { cors } from "hono/cors";
 import { HTTPException } from "hono/http-exception";
 import { requestId } from "hono/request-id";
-import * as schema from "./db/schema";
 import type { AppEnv, Bindings } from "./env";
 import { authRouter } from "./modules/auth/routes";
 import { editorProjectsRouter, editorsRouter } from "./modules/editors/routes";
@@ -181,7 +180,7 @@ export function createApp() {
     const session = c.env.DB.withSession(d1SessionStart(c.req.method, c.req.header(BOOKMARK_HEADER)));
     const { d1, request } = meteredD1(session, usage);
     c.set("d1", request);
-    c.set("db", drizzle(d1, { schema }));
+    c.set("db", drizzle(d1));
     await next();
     const headers: [string, string][] = [["Server-Timing", serverTiming(usage, performance.now() - started)]];
     const bookmark = usage.queries > 0 ? session.getBookmark() : null;

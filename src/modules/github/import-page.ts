@@ -1,7 +1,6 @@
 import { and, eq, getTableColumns, inArray, SQL, sql } from "drizzle-orm";
 import { drizzle } from "drizzle-orm/d1";
 import { SQLiteAsyncDialect, type SQLiteColumn } from "drizzle-orm/sqlite-core";
-import * as schema from "../../db/schema";
 import { importJobPages, importJobs, tasks } from "../../db/schema";
 import type { Bindings, Db } from "../../env";
 import type { ImportPageMessage } from "../../platform/queue-messages";
@@ -159,7 +158,7 @@ export const publishJob = (env: Bindings, job: ImportJobRow) =>
  * good on a crash in between, leaving the job RUNNING forever.
  */
 export async function importPage(env: Bindings, msg: ImportPageMessage): Promise<PageReport> {
-  const db = drizzle(env.DB, { schema });
+  const db = drizzle(env.DB);
   const report: PageReport = { imported: false, issues: 0, pullRequests: 0, statements: 0, rowsWritten: 0, githubMs: 0, d1Ms: 0 };
   const timed = async <T>(what: "githubMs" | "d1Ms", statements: number, run: () => Promise<T>) => {
     const started = performance.now();
@@ -227,7 +226,7 @@ export async function importPage(env: Bindings, msg: ImportPageMessage): Promise
 
 /** Ends a job as FAILED (unless it already finished) and tells the team. */
 export async function failJob(env: Bindings, jobId: number, message: string) {
-  const db = drizzle(env.DB, { schema });
+  const db = drizzle(env.DB);
   const [job] = await db
     .update(importJobs)
     .set({ status: "FAILED", errorMessage: message, finishedAt: sql`${nowSql}`, updatedAt: sql`${nowSql}` })
@@ -239,7 +238,7 @@ export async function failJob(env: Bindings, jobId: number, message: string) {
 
 /** While a page waits for a retry, its job says why (cleared by the next page that succeeds). */
 export async function noteRetry(env: Bindings, jobId: number, message: string) {
-  const db = drizzle(env.DB, { schema });
+  const db = drizzle(env.DB);
   const [job] = await db
     .update(importJobs)
     .set({ errorMessage: message, updatedAt: sql`${nowSql}` })
@@ -250,7 +249,7 @@ export async function noteRetry(env: Bindings, jobId: number, message: string) {
 }
 
 export async function getJobRow(env: Bindings, jobId: number) {
-  const db = drizzle(env.DB, { schema });
+  const db = drizzle(env.DB);
   const [job] = await db.select().from(importJobs).where(eq(importJobs.id, jobId)).limit(1);
   return job;
 }

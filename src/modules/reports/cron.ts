@@ -1,6 +1,5 @@
 import { asc, gt } from "drizzle-orm";
 import { drizzle } from "drizzle-orm/d1";
-import * as schema from "../../db/schema";
 import { users } from "../../db/schema";
 import type { Bindings } from "../../env";
 import { addDays, dayOf, dayStart, weekStartDay } from "../../platform/time";
@@ -30,7 +29,7 @@ export function dueReports(prefs: Prefs, at: number): { type: "DAILY" | "WEEKLY"
 
 /** Hourly: enqueue every due report, reading users page by page and sending in batches of ≤ 100. */
 export async function runHourlyCron(env: Bindings, scheduledTime: number): Promise<number> {
-  const db = drizzle(env.DB, { schema });
+  const db = drizzle(env.DB);
   let afterId = 0;
   let sent = 0;
   let pending: { body: ReportMessage }[] = [];

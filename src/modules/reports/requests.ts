@@ -1,6 +1,5 @@
 import { and, eq, ne, sql } from "drizzle-orm";
 import { drizzle } from "drizzle-orm/d1";
-import * as schema from "../../db/schema";
 import { reportRequests, reports, users } from "../../db/schema";
 import type { Bindings, Ctx, Db } from "../../env";
 import { notFound } from "../../platform/errors";
@@ -69,7 +68,7 @@ async function setRequest(env: Bindings, db: Db, id: number, patch: Partial<type
  * request does nothing; regenerating replaces the same report, so no second report can appear.
  */
 export async function runReportRequest(env: Bindings, requestId: number, attempts: number) {
-  const db = drizzle(env.DB, { schema });
+  const db = drizzle(env.DB);
   const [req] = await db
     .select({ request: reportRequests, user: users })
     .from(reportRequests)
@@ -96,7 +95,7 @@ async function queueInsights(env: Bindings, report: { id: number; type: string }
 
 /** Records a failed attempt; on the last one the request is FAILED. */
 export async function recordRequestFailure(env: Bindings, requestId: number, attempts: number, error: string, final: boolean) {
-  const db = drizzle(env.DB, { schema });
+  const db = drizzle(env.DB);
   await setRequest(env, db, requestId, {
     status: final ? "FAILED" : "RUNNING",
     attempts,
@@ -106,7 +105,7 @@ export async function recordRequestFailure(env: Bindings, requestId: number, att
 
 /** From the dead-letter queue: FAILED, keeping the last attempt's error when there was one. */
 export async function failRequest(env: Bindings, requestId: number, fallback: string) {
-  const db = drizzle(env.DB, { schema });
+  const db = drizzle(env.DB);
   await setRequest(env, db, requestId, {
     status: "FAILED",
     errorMessage: sql`coalesce(${reportRequests.errorMessage}, ${fallback})` as unknown as string,
@@ -114,14 +113,14 @@ export async function failRequest(env: Bindings, requestId: number, fallback: st
 }
 
 export async function runScheduledReport(env: Bindings, msg: Extract<ReportMessage, { kind: "scheduled_report" }>) {
-  const db = drizzle(env.DB, { schema });
+  const db = drizzle(env.DB);
   const [user] = await db.select().from(users).where(eq(users.id, msg.userId)).limit(1);
   if (!user) return; // deleted since: nothing to report
   await queueInsights(env, await generateUserReport(env, db, user, msg.type, msg.day));
 }
 
 export async function reportById(env: Bindings, id: number) {
-  const db = drizzle(env.DB, { schema });
+  const db = drizzle(env.DB);
   const [row] = await db.select().from(reports).where(eq(reports.id, id)).limit(1);
   return { db, report: row };
 }
