@@ -20,7 +20,7 @@
 // the request counts (a smoke run); BENCH_RTT_PRIMARY_MS (150) and BENCH_RTT_REPLICA_MS (5) set the model's
 // round-trip times.
 import { execFileSync } from "node:child_process";
-import { mkdirSync, readFileSync, writeFileSync } from "node:fs";
+import { mkdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import os from "node:os";
 import path from "node:path";
 import { type Aggregated, generate, type Meta, type Size } from "./generate.ts";
@@ -362,6 +362,7 @@ async function main(): Promise<number> {
     plan: { concurrency: PLAN.tputConcurrency, durationMs: VERSUS_BARE.ms, maxRequests: PLAN.tputMax },
   });
   await bare.stop();
+  rmSync(path.dirname(barePersist), { recursive: true, force: true });
   log(`versus bare: health ${vs.health.devfocus.rps} ÷ ${vs.health.bare.rps} req/s (ratio ${vs.health.ratio}), tasks page ${vs.page.devfocus.rps} ÷ ${vs.page.bare.rps} req/s (ratio ${vs.page.ratio}); ${vs.same_page_detail}`);
 
   for (const [small, large] of pairs.filter(([, e]) => isWrite(e))) await measureOne(small, large);
