@@ -25,6 +25,8 @@ interface Variant {
   off: string;
   /** [text in src/app.ts, its replacement]: every one must match exactly once. */
   edits: [string, string][];
+  /** The same, in wrangler.toml. */
+  config?: [string, string][];
 }
 
 const VARIANTS: Variant[] = [
@@ -61,7 +63,20 @@ const VARIANTS: Variant[] = [
       ["    const session = c.env.DB.withSession(d1SessionStart(c.req.method, c.req.header(BOOKMARK_HEADER)));", "    const session = Object.assign(c.env.DB, { getBookmark: () => null });"],
     ],
   },
+  {
+    name: "no-assets",
+    off: "Workers Static Assets (the dashboard): wrangler.toml without [assets], so no asset router before the Worker",
+    edits: [],
+    config: [['[assets]\ndirectory = "./web/dist"\nbinding = "ASSETS"\nrun_worker_first = ["/api/*"]\nnot_found_handling = "single-page-application"\n', ""]],
+  },
+  {
+    name: "all-middleware-off",
+    off: "the request log, CORS, request id, body limit and Server-Timing together",
+    edits: [],
+  },
 ];
+const ALL_OFF = VARIANTS.find((v) => v.name === "all-middleware-off")!;
+ALL_OFF.edits = VARIANTS.filter((v) => v.name.startsWith("no-") && v.name !== "no-assets" && v.name !== "no-d1-session").flatMap((v) => v.edits);
 
 const ROUNDS = Number(process.env.BENCH_OVERHEAD_ROUNDS ?? 4);
 const PLAN = { concurrency: 6, durationMs: 1000, maxRequests: 3000 };
@@ -80,6 +95,14 @@ function patched(dir: string, v: Variant): string {
     text = text.replace(from, to);
   }
   writeFileSync(file, text);
+  const toml = path.join(appDir, "wrangler.toml");
+  let config = readFileSync(toml, "utf8");
+  for (const [from, to] of v.config ?? []) {
+    const count = config.split(from).length - 1;
+    if (count !== 1) throw new Error(`${v.name}: expected the text to take off once in wrangler.toml, found it ${count} times: ${JSON.stringify(from.slice(0, 80))}`);
+    config = config.replace(from, to);
+  }
+  writeFileSync(toml, config);
   return appDir;
 }
 
