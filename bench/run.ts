@@ -388,8 +388,18 @@ async function main(): Promise<number> {
   const budgets: Budget[] = [];
   const add = (n: number, name: string, pass: boolean, detail: string) => budgets.push({ n, name, pass, detail });
   for (const r of results.filter((x) => x.kind === "list")) {
-    const limit = (r.pageSize ?? PAGE) + 10;
-    add(1, `rows read ≤ page_size + 10 (${limit}): ${r.name}`, r.large.rows_read_max <= limit, `max ${r.large.rows_read_max} rows read per request at large (${r.small.rows_read_max} at small)`);
+    const page = r.pageSize ?? PAGE;
+    const detail = `max ${r.large.rows_read_max} rows read per request at large (${r.small.rows_read_max} at small)`;
+    if (r.search === "broad") {
+      // A common term walks the ordering (src/modules/tasks/search.ts states the bound and why page + 10 cannot
+      // hold for it): about (page + 1) ÷ the share of visible tasks that match. The budget is that bound + 10 %.
+      const share = metas.large.search.broadMatches / metas.large.counts.tasks;
+      const limit = Math.ceil((1.1 * (page + 1)) / share) + 10;
+      add(1, `rows read ≤ the stated bound of a common term, 1.1 × (page_size + 1) ÷ share of matches + 10 (${limit}): ${r.name}`, r.large.rows_read_max <= limit, detail);
+      continue;
+    }
+    const limit = page + 10;
+    add(1, `rows read ≤ page_size + 10 (${limit}): ${r.name}`, r.large.rows_read_max <= limit, detail);
   }
   for (const r of results.filter(isRead)) {
     const ratio = num(r.large.p50_ms) / num(r.small.p50_ms);
