@@ -17,7 +17,7 @@ import {
   type TaskListQuery,
   type UpdateTaskBody,
 } from "./schemas";
-import { ftsPhrase, isIndexedSearch, matchEstimate, SEARCH_INDEX_MAX_MATCHES, tasksFts } from "./search";
+import { ftsPhrase, isIndexedSearch, rareSearch, tasksFts } from "./search";
 import { getVisibleTask, readableScopes, visibleTasks, type Scope } from "./visibility";
 
 export type TaskRow = typeof tasks.$inferSelect;
@@ -86,7 +86,7 @@ export function taskListQueries(
     : Array.from({ length: Math.ceil(scopes.length / D1_MAX_COMPOUND_TERMS) }, (_, i) => scopes.slice(i * D1_MAX_COMPOUND_TERMS, (i + 1) * D1_MAX_COMPOUND_TERMS));
   const walks = (rows: number | SQL) => groups.map((group) => merged(group, rows));
   if (!isIndexedSearch(filters.search) || !scopes.length) return walks(limit);
-  const rare = sql`${matchEstimate(filters.search)} <= ${SEARCH_INDEX_MAX_MATCHES}`;
+  const rare = rareSearch(filters.search);
   const viaIndex = db
     .select(getTableColumns(tasks))
     .from(tasksFts)
