@@ -220,6 +220,19 @@ describe("sessions: tie-heavy orderings", () => {
     }
   }
 
+  for (const o of ["-started_at", "started_at", "-switch_count", "switch_count"]) {
+    it(`?ordering=${o}, a team's sessions as a MEMBER (their own there): every page reads at most page_size + 10 rows, and the walk returns exactly their sessions in the team`, async () => {
+      const key = o.replace("-", "") === "started_at" ? (r: (typeof rows)[number]) => r.id : (r: (typeof rows)[number]) => r.switches;
+      const sign = o.startsWith("-") ? -1 : 1;
+      // started_at rises with id in this seed, so (started_at, id) sorts as id does.
+      const want = rows.filter((r) => r.user === member.id && r.team === team).sort((a, b) => sign * (key(a) - key(b) || a.id - b.id)).map((r) => r.id);
+      const { ids, maxRead } = await walkReading(`/api/sessions/?ordering=${o}&page_size=${PAGE}&team=${team}`, member.token);
+      expect(ids).toEqual(want);
+      // The team holds 1,300 sessions, 300 of them the member's: walking the team's index would read about 4 a row.
+      expect(maxRead).toBeLessThanOrEqual(PAGE + 10);
+    });
+  }
+
   it("the page after a cursor is a SEARCH of the key's index from the cursor, with no sort, for the caller's and a team's sessions", async () => {
     const db = drizzle(env.DB, { schema });
     const me: Actor = { id: admin.id, email: admin.email, timezone: "UTC", dayStartHour: 0, weekStart: "MON", tokenId: 0 };

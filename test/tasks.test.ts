@@ -797,6 +797,7 @@ describe("tasks: tie-heavy orderings", () => {
         "DROP INDEX tasks_creator_priority_key_idx",
         "DROP INDEX sessions_user_switch_key_idx",
         "DROP INDEX sessions_team_switch_key_idx",
+        "DROP INDEX sessions_user_team_switch_key_idx", // 0009's, on the column 0008 adds
         "ALTER TABLE tasks DROP COLUMN priority_key",
         "ALTER TABLE dev_sessions DROP COLUMN switch_key",
         "CREATE INDEX tasks_team_priority_idx ON tasks (team_id, priority_rank, id)",
@@ -811,8 +812,10 @@ describe("tasks: tie-heavy orderings", () => {
        SELECT ?1, ?2, 'before ' || i, 'DONE', '2026-02-01T00:00:00.000Z', i % 4 FROM n`,
     ).bind(u.id, before.id).run();
 
+    // 0008, then 0009's index on its column again, as a deploy from before 0008 runs them.
     const migration = env.TEST_MIGRATIONS.find((m) => m.name.startsWith("0008"))!;
     await env.DB.batch(migration.queries.map((q) => env.DB.prepare(q)));
+    await env.DB.prepare("CREATE INDEX sessions_user_team_switch_key_idx ON dev_sessions (user_id, team_id, switch_key)").run();
 
     const wrong = await env.DB.prepare(
       `SELECT (SELECT count(*) FROM tasks WHERE priority_key IS NOT priority_rank * 4294967296 + id)

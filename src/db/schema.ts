@@ -202,6 +202,9 @@ export const devSessions = sqliteTable(
     index("sessions_team_started_idx").on(t.teamId, t.startedAt, t.id),
     index("sessions_user_switch_key_idx").on(t.userId, t.switchKey),
     index("sessions_team_switch_key_idx").on(t.teamId, t.switchKey),
+    // A MEMBER's (or VIEWER's) list of a team's sessions is their own there: both equalities, then the ordering.
+    index("sessions_user_team_started_idx").on(t.userId, t.teamId, t.startedAt, t.id),
+    index("sessions_user_team_switch_key_idx").on(t.userId, t.teamId, t.switchKey),
     // A derived session is known by its start: derivation updates it in place, and its pauses, switches and
     // tasks refer to it by (user, started_at) inside the batch that creates it.
     uniqueIndex("sessions_editor_start_uq").on(t.userId, t.startedAt).where(sql`source = 'EDITOR'`),

@@ -1,0 +1,2 @@
+CREATE INDEX `sessions_user_team_started_idx` ON `dev_sessions` (`user_id`,`team_id`,`started_at`,`id`);--> statement-breakpoint
+CREATE INDEX `sessions_user_team_switch_key_idx` ON `dev_sessions` (`user_id`,`team_id`,`switch_key`);
