@@ -222,6 +222,32 @@ export function useNow(ms: number): number {
   return now;
 }
 
+/**
+ * A table that becomes cards on a narrow screen (`.cards` in styles.css): its column headers, a last column of
+ * row actions (named for screen readers only), and its rows.
+ */
+export function CardTable({ name, columns, children }: { name: string; columns: readonly string[]; children: ComponentChildren }) {
+  return (
+    <div class="table-wrap">
+      <table class={`${name} cards`}>
+        <thead>
+          <tr>
+            {columns.map((c) => (
+              <th scope="col" key={c}>
+                {c}
+              </th>
+            ))}
+            <th scope="col">
+              <span class="sr-only">Actions</span>
+            </th>
+          </tr>
+        </thead>
+        <tbody>{children}</tbody>
+      </table>
+    </div>
+  );
+}
+
 export function Section({ title, children, actions, id }: { title: string; children: ComponentChildren; actions?: ComponentChildren; id?: string }) {
   const hid = useId();
   return (

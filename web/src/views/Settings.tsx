@@ -7,7 +7,7 @@ import { useState } from "preact/hooks";
 import { updateMeRequestWeek_startValues as WEEK_STARTS, type paths, type Schemas } from "../../../client/index.ts";
 import { api, fieldError, ok } from "../api.ts";
 import { boundsOf, when } from "../calendar.ts";
-import { Check, CopyButton, ErrorLine, Field, Notice, OnceValue, Section, Select, useAction, useLoad, words } from "../components/ui.tsx";
+import { CardTable, Check, CopyButton, ErrorLine, Field, Notice, OnceValue, Section, Select, useAction, useLoad, words } from "../components/ui.tsx";
 import { may } from "../roles.ts";
 import { useMe } from "../session.ts";
 
@@ -179,38 +179,23 @@ function TokenTable({ tokens, what, busy, onRevoke }: { tokens: Token[]; what: "
   const { user } = useMe();
   if (!tokens.length) return null;
   return (
-    <div class="table-wrap">
-      <table class={`${what} cards`}>
-        <thead>
-          <tr>
-            <th scope="col">Name</th>
-            <th scope="col">Starts with</th>
-            <th scope="col">Last used</th>
-            <th scope="col">Expires</th>
-            <th scope="col">
-              <span class="sr-only">Actions</span>
-            </th>
-          </tr>
-        </thead>
-        <tbody>
-          {tokens.map((t) => (
-            <tr key={t.id}>
-              <td class="cell-title">{t.name}</td>
-              <td data-label="Starts with">
-                <code>{t.prefix}…</code>
-              </td>
-              <td data-label="Last used">{t.last_used_at ? when(user, t.last_used_at) : "never"}</td>
-              <td data-label="Expires">{t.expires_at ? when(user, t.expires_at) : "never"}</td>
-              <td class="cell-actions">
-                <button type="button" class="ghost small danger-text" disabled={busy} onClick={() => onRevoke(t.id)} aria-label={`Revoke ${t.name}`}>
-                  Revoke
-                </button>
-              </td>
-            </tr>
-          ))}
-        </tbody>
-      </table>
-    </div>
+    <CardTable name={what} columns={["Name", "Starts with", "Last used", "Expires"]}>
+      {tokens.map((t) => (
+        <tr key={t.id}>
+          <td class="cell-title">{t.name}</td>
+          <td data-label="Starts with">
+            <code>{t.prefix}…</code>
+          </td>
+          <td data-label="Last used">{t.last_used_at ? when(user, t.last_used_at) : "never"}</td>
+          <td data-label="Expires">{t.expires_at ? when(user, t.expires_at) : "never"}</td>
+          <td class="cell-actions">
+            <button type="button" class="ghost small danger-text" disabled={busy} onClick={() => onRevoke(t.id)} aria-label={`Revoke ${t.name}`}>
+              Revoke
+            </button>
+          </td>
+        </tr>
+      ))}
+    </CardTable>
   );
 }
 
@@ -384,41 +369,28 @@ function EditorProjects() {
       )}
       <ErrorLine error={error ?? teams.error ?? mappings.error} byField={["project"]} />
       {list.length > 0 && (
-        <div class="table-wrap">
-          <table class="editor-projects cards">
-            <thead>
-              <tr>
-                <th scope="col">Project</th>
-                <th scope="col">Team</th>
-                <th scope="col">
-                  <span class="sr-only">Actions</span>
-                </th>
+        <CardTable name="editor-projects" columns={["Project", "Team"]}>
+          {list.map((m) => {
+            const t = teamOf(m.team);
+            return (
+              <tr key={m.id} data-project={m.project}>
+                <td class="cell-title">
+                  <code>{m.project}</code>
+                </td>
+                <td data-label="Team">
+                  {t ? t.name : `team ${m.team}`}
+                  {t && !may(t.role, "write") && <span class="muted"> (ignored: you are a {words(t.role).toLowerCase()} there)</span>}
+                  {teams.data && !t && <span class="muted"> (ignored: you are not in it)</span>}
+                </td>
+                <td class="cell-actions">
+                  <button type="button" class="ghost small danger-text" disabled={busy} onClick={() => remove(m.id)} aria-label={`Remove the mapping of ${m.project}`}>
+                    Remove
+                  </button>
+                </td>
               </tr>
-            </thead>
-            <tbody>
-              {list.map((m) => {
-                const t = teamOf(m.team);
-                return (
-                  <tr key={m.id} data-project={m.project}>
-                    <td class="cell-title">
-                      <code>{m.project}</code>
-                    </td>
-                    <td data-label="Team">
-                      {t ? t.name : `team ${m.team}`}
-                      {t && !may(t.role, "write") && <span class="muted"> (ignored: you are a {words(t.role).toLowerCase()} there)</span>}
-                      {teams.data && !t && <span class="muted"> (ignored: you are not in it)</span>}
-                    </td>
-                    <td class="cell-actions">
-                      <button type="button" class="ghost small danger-text" disabled={busy} onClick={() => remove(m.id)} aria-label={`Remove the mapping of ${m.project}`}>
-                        Remove
-                      </button>
-                    </td>
-                  </tr>
-                );
-              })}
-            </tbody>
-          </table>
-        </div>
+            );
+          })}
+        </CardTable>
       )}
     </Section>
   );
@@ -462,42 +434,28 @@ function Browsers() {
     <Section title="Signed-in browsers">
       <ErrorLine error={error ?? sessions.error} />
       {list.length > 0 && (
-        <div class="table-wrap">
-          <table class="browsers cards">
-            <thead>
-              <tr>
-                <th scope="col">Browser</th>
-                <th scope="col">Signed in</th>
-                <th scope="col">Last used</th>
-                <th scope="col">
-                  <span class="sr-only">Actions</span>
-                </th>
-              </tr>
-            </thead>
-            <tbody>
-              {list.map((s) => (
-                <tr key={s.id}>
-                  <td class="cell-title" title={s.name}>
-                    {browserName(s.name)}
-                    {s.current && (
-                      <>
-                        {" "}
-                        <span class="badge status-OPEN">this one</span>
-                      </>
-                    )}
-                  </td>
-                  <td data-label="Signed in">{when(user, s.created_at)}</td>
-                  <td data-label="Last used">{s.last_used_at ? when(user, s.last_used_at) : "never"}</td>
-                  <td class="cell-actions">
-                    <button type="button" class="ghost small danger-text" disabled={busy} onClick={() => revoke(s)} aria-label={s.current ? "Sign out this browser" : `Sign out ${s.name || "that browser"}`}>
-                      Sign out
-                    </button>
-                  </td>
-                </tr>
-              ))}
-            </tbody>
-          </table>
-        </div>
+        <CardTable name="browsers" columns={["Browser", "Signed in", "Last used"]}>
+          {list.map((s) => (
+            <tr key={s.id}>
+              <td class="cell-title" title={s.name}>
+                {browserName(s.name)}
+                {s.current && (
+                  <>
+                    {" "}
+                    <span class="badge status-OPEN">this one</span>
+                  </>
+                )}
+              </td>
+              <td data-label="Signed in">{when(user, s.created_at)}</td>
+              <td data-label="Last used">{s.last_used_at ? when(user, s.last_used_at) : "never"}</td>
+              <td class="cell-actions">
+                <button type="button" class="ghost small danger-text" disabled={busy} onClick={() => revoke(s)} aria-label={s.current ? "Sign out this browser" : `Sign out ${s.name || "that browser"}`}>
+                  Sign out
+                </button>
+              </td>
+            </tr>
+          ))}
+        </CardTable>
       )}
     </Section>
   );

@@ -14,7 +14,7 @@ import {
   type Schemas,
 } from "../../../client/index.ts";
 import { api, attachmentName, download, ok } from "../api.ts";
-import { ErrorLine, Field, FilterActions, Notice, Section, Select, useAction, useLoad, words } from "../components/ui.tsx";
+import { CardTable, ErrorLine, Field, FilterActions, Notice, Section, Select, useAction, useLoad, words } from "../components/ui.tsx";
 import { useLive } from "../live.ts";
 import { useMe } from "../session.ts";
 
@@ -139,39 +139,23 @@ export function Tasks() {
         {!page.data && !page.error && <p class="loading">Loading…</p>}
         {page.data && page.data.results.length === 0 && <p class="muted">No task matches.</p>}
         {page.data && page.data.results.length > 0 && (
-          <div class="table-wrap">
-            <table class="tasks-table cards">
-              <thead>
-                <tr>
-                  <th scope="col">Title</th>
-                  <th scope="col">Type</th>
-                  <th scope="col">Priority</th>
-                  <th scope="col">Status</th>
-                  <th scope="col">Team</th>
-                  <th scope="col">
-                    <span class="sr-only">Actions</span>
-                  </th>
-                </tr>
-              </thead>
-              <tbody>
-                {page.data.results.map((t) => (
-                  <TaskRow
-                    key={t.id}
-                    task={t}
-                    teamName={teamName(t.team)}
-                    writable={t.team === null || teamList.some((x) => x.id === t.team && x.role !== "VIEWER")}
-                    editing={editing === t.id}
-                    onEdit={() => setEditing(editing === t.id ? null : t.id)}
-                    onSaved={(saved) => {
-                      setEditing(null);
-                      page.setData((p) => p && { ...p, results: p.results.map((x) => (x.id === saved.id ? saved : x)) });
-                    }}
-                    teams={teamList}
-                  />
-                ))}
-              </tbody>
-            </table>
-          </div>
+          <CardTable name="tasks-table" columns={["Title", "Type", "Priority", "Status", "Team"]}>
+            {page.data.results.map((t) => (
+              <TaskRow
+                key={t.id}
+                task={t}
+                teamName={teamName(t.team)}
+                writable={t.team === null || teamList.some((x) => x.id === t.team && x.role !== "VIEWER")}
+                editing={editing === t.id}
+                onEdit={() => setEditing(editing === t.id ? null : t.id)}
+                onSaved={(saved) => {
+                  setEditing(null);
+                  page.setData((p) => p && { ...p, results: p.results.map((x) => (x.id === saved.id ? saved : x)) });
+                }}
+                teams={teamList}
+              />
+            ))}
+          </CardTable>
         )}
         <nav class="pager" aria-label="Task pages">
           <button type="button" class="secondary" disabled={cursors.length < 2} onClick={() => setCursors(cursors.slice(0, -1))}>

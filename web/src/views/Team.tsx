@@ -6,7 +6,7 @@ import { useState } from "preact/hooks";
 import { nextCursor, type Schemas } from "../../../client/index.ts";
 import { api, ok } from "../api.ts";
 import { grantable, may, mayManage, type Role } from "../roles.ts";
-import { ErrorLine, Field, Notice, Section, Select, useAction, useLoad, words } from "../components/ui.tsx";
+import { CardTable, ErrorLine, Field, Notice, Section, Select, useAction, useLoad, words } from "../components/ui.tsx";
 import { useMe } from "../session.ts";
 
 type Team = Schemas["Team"];
@@ -73,53 +73,40 @@ function TeamDetail({ team, onChanged, onGone }: { team: Team; onChanged: () => 
         </p>
         <ErrorLine error={action.error ?? members.error} />
         {members.data && (
-          <div class="table-wrap">
-            <table class="members cards">
-              <thead>
-                <tr>
-                  <th scope="col">Member</th>
-                  <th scope="col">Role</th>
-                  <th scope="col">
-                    <span class="sr-only">Actions</span>
-                  </th>
+          <CardTable name="members" columns={["Member", "Role"]}>
+            {members.data.map((m) => {
+              const self = m.user.id === user.id;
+              const manage = !self && mayManage(mine, m.role);
+              return (
+                <tr key={m.user.id} data-member={m.user.email}>
+                  <td class="cell-title">
+                    {m.user.name || m.user.email}
+                    {m.user.name && <span class="muted"> {m.user.email}</span>}
+                    {self && <span class="muted"> (you)</span>}
+                  </td>
+                  <td data-label={manage ? undefined : "Role"}>
+                    {manage ? (
+                      <RoleSelect label={`Role of ${m.user.email}`} value={m.role} options={grantable(mine)} onValue={(r) => change(m, r)} />
+                    ) : (
+                      words(m.role)
+                    )}
+                  </td>
+                  <td class="cell-actions">
+                    {manage && (
+                      <button type="button" class="ghost small danger-text" onClick={() => remove(m)} aria-label={`Remove ${m.user.email}`}>
+                        Remove
+                      </button>
+                    )}
+                    {self && (
+                      <button type="button" class="ghost small" onClick={() => remove(m)}>
+                        Leave team
+                      </button>
+                    )}
+                  </td>
                 </tr>
-              </thead>
-              <tbody>
-                {members.data.map((m) => {
-                  const self = m.user.id === user.id;
-                  const manage = !self && mayManage(mine, m.role);
-                  return (
-                    <tr key={m.user.id} data-member={m.user.email}>
-                      <td class="cell-title">
-                        {m.user.name || m.user.email}
-                        {m.user.name && <span class="muted"> {m.user.email}</span>}
-                        {self && <span class="muted"> (you)</span>}
-                      </td>
-                      <td data-label={manage ? undefined : "Role"}>
-                        {manage ? (
-                          <RoleSelect label={`Role of ${m.user.email}`} value={m.role} options={grantable(mine)} onValue={(r) => change(m, r)} />
-                        ) : (
-                          words(m.role)
-                        )}
-                      </td>
-                      <td class="cell-actions">
-                        {manage && (
-                          <button type="button" class="ghost small danger-text" onClick={() => remove(m)} aria-label={`Remove ${m.user.email}`}>
-                            Remove
-                          </button>
-                        )}
-                        {self && (
-                          <button type="button" class="ghost small" onClick={() => remove(m)}>
-                            Leave team
-                          </button>
-                        )}
-                      </td>
-                    </tr>
-                  );
-                })}
-              </tbody>
-            </table>
-          </div>
+              );
+            })}
+          </CardTable>
         )}
       </Section>
       {may(mine, "manageMembers") && <AddMember team={team} roles={grantable(mine)} onAdded={(m) => members.setData((list) => [...(list ?? []), m])} />}
