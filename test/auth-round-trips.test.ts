@@ -6,10 +6,9 @@
  */
 import { env } from "cloudflare:workers";
 import { describe, expect, it } from "vitest";
-import { addMember, api, createTask, createTeam, expectError, issueToken, makeUser, openSession, openStream, rawRequest } from "./harness";
+import { addMember, api, createTask, createTeam, timing, issueToken, makeUser, openSession, openStream, rawRequest, expectError } from "./harness";
 
-const metric = (res: { headers: Headers }, name: string) => Number(new RegExp(`${name};desc="(\\d+)"`).exec(res.headers.get("Server-Timing") ?? "")?.[1]);
-const roundTrips = (res: { headers: Headers }) => metric(res, "d1-queries");
+const roundTrips = (res: { headers: Headers }) => timing(res, "d1-queries");
 
 describe("auth: one round trip per read", () => {
   it("a credential's first read waits for the check, then the data; every later read is one round trip", async () => {

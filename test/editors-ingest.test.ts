@@ -6,7 +6,7 @@
 import { env } from "cloudflare:workers";
 import { describe, expect, it } from "vitest";
 import { dayBounds, dayOf } from "../src/platform/time";
-import { api, countRows, expectError, makeUser, rawRequest, type TestUser } from "./harness";
+import { api, countRows, timing, makeUser, rawRequest, type TestUser, expectError } from "./harness";
 
 const V1 = "/api/compat/wakatime/v1/users/current";
 const BULK = `${V1}/heartbeats.bulk`;
@@ -43,7 +43,6 @@ function heartbeat(ms: number, more: Record<string, unknown> = {}) {
 
 const post = (key: string, body: unknown, path = BULK) =>
   api(path, { method: "POST", headers: { Authorization: basic(key), "X-Machine-Name": "ada-laptop", Timezone: "Europe/Paris" }, body });
-const d1Queries = (headers: Headers) => Number(/d1-queries;desc="(\d+)"/.exec(headers.get("Server-Timing") ?? "")?.[1]);
 const stored = (userId: number) => countRows("SELECT count(*) AS n FROM heartbeats WHERE user_id = ?", userId);
 
 describe("editors ingest: happy path", () => {
@@ -63,7 +62,7 @@ describe("editors ingest: happy path", () => {
       });
       // The credential; one batch for the rate limit, the chunked inserts, the pruning and the derivation's
       // reads; one for the derived timeline's writes. Whatever the bulk's size.
-      expect(d1Queries(res.headers)).toBe(3);
+      expect(timing(res, "d1-queries")).toBe(3);
     }
     expect(await stored(u.id)).toBe(35);
   });

@@ -7,7 +7,7 @@ import { env } from "cloudflare:workers";
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
 import { addDays, dayOf, dayStart } from "../src/platform/time";
-import { api, countRows, createTask, makeUser, ok, openSession, openStream, walk, type Schemas, type TestUser } from "./harness";
+import { api, countRows, createTask, timing, makeUser, ok, openSession, openStream, type Schemas, type TestUser, walk } from "./harness";
 
 const V1 = "/api/compat/wakatime/v1/users/current";
 const MIN = 60_000;
@@ -70,7 +70,6 @@ async function sendAll(e: Editor, beats: Hb[], size = 10) {
   for (let i = 0; i < beats.length; i += size) await send(e, beats.slice(i, i + size));
 }
 
-const serverTiming = (res: { headers: Headers }, metric: string) => Number(new RegExp(`${metric};desc="(\\d+)"`).exec(res.headers.get("Server-Timing") ?? "")?.[1]);
 
 /** The derived timeline as the API shows it: sessions with their pauses, tasks and switches, ids left out. */
 async function timeline(user: TestUser) {
@@ -303,13 +302,13 @@ describe("editors timeline: cost", () => {
     await send(e, first);
     const res = await send(e, next);
     // The credential; the batch that stores and reads; the batch that writes the change.
-    expect(serverTiming(res, "d1-queries")).toBe(3);
-    const written = serverTiming(res, "d1-rows-written");
+    expect(timing(res, "d1-queries")).toBe(3);
+    const written = timing(res, "d1-rows-written");
     const again = await send(e, next);
-    expect(serverTiming(again, "d1-queries")).toBe(2);
-    expect(serverTiming(again, "d1-rows-written")).toBeLessThanOrEqual(2);
-    expect(written).toBeGreaterThan(serverTiming(again, "d1-rows-written"));
-    console.info(`EDITORS extend-bulk rows written ${written}, re-send rows written ${serverTiming(again, "d1-rows-written")}`);
+    expect(timing(again, "d1-queries")).toBe(2);
+    expect(timing(again, "d1-rows-written")).toBeLessThanOrEqual(2);
+    expect(written).toBeGreaterThan(timing(again, "d1-rows-written"));
+    console.info(`EDITORS extend-bulk rows written ${written}, re-send rows written ${timing(again, "d1-rows-written")}`);
     const [s] = await timeline(e.user);
     expect(s).toMatchObject({ ended_at: new Date(base + 638 * MIN).toISOString(), total_focus_minutes: 38 });
   });

@@ -2,7 +2,7 @@
  * The test harness: every helper the suites share, and the only one.
  *
  *   HTTP      api(), typed from the client's OpenAPI paths · client(), the typed client itself · ok()
- *             · expectError() · errorOf() · walk() · nextPage() · openapiDocument()
+ *             · expectError() · errorOf() · walk() · nextPage() · openapiDocument() · timing(), a Server-Timing counter
  *             · unchecked() for a body the contract forbids · rawRequest() for bytes no client would send
  *   users     makeUser() through the API · fastUser()/fastUsers() straight into D1 · issueToken()
  *   teams     ROLES · teamWithRoles() · createTeam() · addMember() · newMember() · insertMemberships()
@@ -210,21 +210,28 @@ export function errorOf(res: Answer): ErrorEnvelope["error"] {
 
 type RowOf<B> = B extends { results: (infer R)[] } ? R : unknown;
 
-/** Walks every page of a list, returning all rows and the number of pages. */
-export async function walk<P extends string>(path: P, token: string): Promise<{ rows: RowOf<OkBody<P, "GET">>[]; pages: number }> {
+/** A counter of an answer's Server-Timing header (`d1-queries`, `d1-rows-read`, `d1-rows-written`); NaN if absent. */
+export function timing(answer: { headers: Headers }, metric: "d1-queries" | "d1-rows-read" | "d1-rows-written"): number {
+  return Number(new RegExp(`${metric};desc="(\\d+)"`).exec(answer.headers.get("Server-Timing") ?? "")?.[1]);
+}
+
+/** Walks every page of a list, returning all rows, the number of pages and the most rows D1 read for one page. */
+export async function walk<P extends string>(path: P, token: string): Promise<{ rows: RowOf<OkBody<P, "GET">>[]; pages: number; maxRowsRead: number }> {
   const rows: RowOf<OkBody<P, "GET">>[] = [];
   let url: string | null = path;
   let pages = 0;
+  let maxRowsRead = 0;
   while (url) {
     const res: ApiResponse<unknown> = await api(url, { token });
     const page = res.body as { results?: RowOf<OkBody<P, "GET">>[]; next?: string | null } | null;
     if (res.status !== 200 || !Array.isArray(page?.results)) throw new Error(`list failed: ${res.status} ${res.text}`);
     rows.push(...page.results);
+    maxRowsRead = Math.max(maxRowsRead, timing(res, "d1-rows-read"));
     url = page.next ?? null;
     pages++;
     if (pages > 10_000) throw new Error("pagination does not end");
   }
-  return { rows, pages };
+  return { rows, pages, maxRowsRead };
 }
 
 /** The page after `page` of a list (its `next` link), typed as `page`; throws on the last page. */

@@ -15,7 +15,7 @@ import { readableSessionQuery } from "../src/modules/sessions/visibility";
 import { switchListQuery, switchQuery } from "../src/modules/switches/service";
 import { tokenQuery } from "../src/platform/auth";
 import { sha256Hex } from "../src/platform/crypto";
-import { api, makeUser, type TestUser } from "./harness";
+import { api, timing, makeUser, type TestUser } from "./harness";
 
 type Query = { toSQL(): { sql: string; params: unknown[] } };
 
@@ -198,11 +198,9 @@ describe("query plans: report generation", () => {
     const res = await api("/api/reports/daily/", { token: owner.token, body: { date: DAY } });
     expect(res.status).toBe(201);
     expect(res.body.payload.totals).toMatchObject({ sessions: 40, switches: 400, interrupts: 400 });
-    const timing = res.headers.get("Server-Timing") ?? "";
-    const metric = (name: string) => Number(new RegExp(`${name};desc="(\\d+)"`).exec(timing)?.[1]);
-    expect(metric("d1-rows-read")).toBeLessThanOrEqual(1.5 * aggregated);
+    expect(timing(res, "d1-rows-read")).toBeLessThanOrEqual(1.5 * aggregated);
     // auth, the period, the report upsert, its insights
-    expect(metric("d1-queries")).toBeLessThanOrEqual(4);
+    expect(timing(res, "d1-queries")).toBeLessThanOrEqual(4);
   });
 });
 
@@ -224,7 +222,6 @@ describe("query plans: reports and insights lists", () => {
 
 describe("query plans: an authenticated read waits for one round trip", () => {
   it("lists and details: the credential check (with memberships) in one batch with the statement or batch", async () => {
-    const metric = (h: string | null, name: string) => Number(new RegExp(`${name};desc="(\\d+)"`).exec(h ?? "")?.[1]);
     await api("/api/auth/me/", { token: owner.token }); // the token's first use stamps last_used_at in the background
     for (const path of [
       "/api/tasks/",
@@ -240,7 +237,7 @@ describe("query plans: an authenticated read waits for one round trip", () => {
     ]) {
       const res = await api(path, { token: owner.token });
       expect(res.status, path).toBe(200);
-      expect(metric(res.headers.get("Server-Timing"), "d1-queries"), path).toBe(1);
+      expect(timing(res, "d1-queries"), path).toBe(1);
     }
   });
 

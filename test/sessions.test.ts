@@ -17,7 +17,6 @@ import {
   openSession,
   unchecked,
   walk,
-  type ApiResponse,
   type Schemas,
   type TestUser,
 } from "./harness";
@@ -165,7 +164,6 @@ describe("sessions: tie-heavy orderings", () => {
   // A switch count is a small number: here 2,500 of one user's sessions have 4. ?ordering=switch_count walks
   // switch_key (switch_count * 2^32 + id, migration 0008), so a page after any cursor is one index range.
   const PAGE = 50;
-  const metric = (res: { headers: Headers }, name: string) => Number(new RegExp(`${name};desc="(\\d+)"`).exec(res.headers.get("Server-Timing") ?? "")?.[1]);
   let admin: TestUser;
   let member: TestUser;
   let team: number;
@@ -188,21 +186,11 @@ describe("sessions: tie-heavy orderings", () => {
     expect(rows.filter((r) => r.user === admin.id && r.switches === 4).length).toBe(2500);
   });
 
-  /** Every page through `next` links: the rows, and the most rows D1 read for one page. */
-  async function walkReading(path: string, token: string) {
-    const ids: number[] = [];
-    let maxRead = 0;
-    let url: string | null = path;
-    while (url) {
-      const res: ApiResponse<unknown> = await api(url, { token });
-      const page = res.body as Schemas["DevSessionPage"];
-      expect(res.status, url).toBe(200);
-      ids.push(...page.results.map((r) => r.id));
-      maxRead = Math.max(maxRead, metric(res, "d1-rows-read"));
-      url = page.next;
-    }
-    return { ids, maxRead };
-  }
+  /** Every page through `next` links: the rows' ids, and the most rows D1 read for one page. */
+  const walkReading = async (path: `/api/sessions/?${string}`, token: string) => {
+    const { rows, maxRowsRead } = await walk(path, token);
+    return { ids: rows.map((r) => r.id), maxRead: maxRowsRead };
+  };
 
   for (const [scope, query, visible] of [
     ["the caller's own", "", (r: (typeof rows)[number]) => r.user === admin.id],

@@ -23,7 +23,6 @@ import {
   teamWithRoles,
   unchecked,
   walk,
-  type ApiResponse,
   type RoleRow,
   type Schemas,
   type SeedTask,
@@ -688,7 +687,6 @@ describe("tasks: tie-heavy orderings", () => {
   // ?ordering=priority has three values: here 2,400 team tasks share HIGH. Its keyset walks priority_key
   // (priority_rank * 2^32 + id, migration 0008), so a page after any cursor is one index range from the cursor.
   const PAGE = 50;
-  const metric = (res: { headers: Headers }, name: string) => Number(new RegExp(`${name};desc="(\\d+)"`).exec(res.headers.get("Server-Timing") ?? "")?.[1]);
   const RANK: Record<string, number> = { LOW: 0, MED: 1, HIGH: 2 };
   let u: TestUser;
   let team: number;
@@ -703,21 +701,11 @@ describe("tasks: tie-heavy orderings", () => {
     expect(seeded.filter((t) => t.team === team && t.rank === 2).length).toBe(2400);
   });
 
-  /** Every page through `next` links: the rows, and the most rows D1 read for one page. */
-  async function walkReading(path: string) {
-    const ids: number[] = [];
-    let maxRead = 0;
-    let url: string | null = path;
-    while (url) {
-      const res: ApiResponse<unknown> = await api(url, { token: u.token });
-      const page = res.body as Schemas["TaskPage"];
-      expect(res.status, url).toBe(200);
-      ids.push(...page.results.map((t) => t.id));
-      maxRead = Math.max(maxRead, metric(res, "d1-rows-read"));
-      url = page.next;
-    }
-    return { ids, maxRead };
-  }
+  /** Every page through `next` links: the rows' ids, and the most rows D1 read for one page. */
+  const walkReading = async (path: `/api/tasks/?${string}`) => {
+    const { rows, maxRowsRead } = await walk(path, u.token);
+    return { ids: rows.map((t) => t.id), maxRead: maxRowsRead };
+  };
 
   for (const [scope, query] of [["one team", () => `&team=${team}`], ["every scope (personal + team, merged)", () => ""]] as const) {
     for (const o of ["-priority", "priority"]) {
