@@ -15,20 +15,21 @@ import { durations, type Beat } from "./derive";
 
 const SESSION_ROLES = ROLES.filter((r) => atLeast(r, TEAM_ACTIONS.write));
 
+/** The columns of a heartbeat that durations and summaries read (derive.ts `Beat`). */
+export const BEAT_COLUMNS = {
+  time: heartbeats.timeMs,
+  key: heartbeats.digest,
+  project: heartbeats.project,
+  branch: heartbeats.branch,
+  category: heartbeats.category,
+  language: heartbeats.language,
+  editor: heartbeats.editor,
+};
+
 /** A user's or a team's heartbeats of [from, to), each with its user's idle timeout and whether it counts. */
 export function activityQuery(db: Db, owner: { kind: "user" | "team"; id: number }, from: number, to: number) {
   const inRange = and(gte(heartbeats.timeMs, from), lt(heartbeats.timeMs, to));
-  const base = {
-    userId: heartbeats.userId,
-    time: heartbeats.timeMs,
-    key: heartbeats.digest,
-    project: heartbeats.project,
-    branch: heartbeats.branch,
-    category: heartbeats.category,
-    language: heartbeats.language,
-    editor: heartbeats.editor,
-    idleMinutes: users.idleTimeoutMinutes,
-  };
+  const base = { userId: heartbeats.userId, ...BEAT_COLUMNS, idleMinutes: users.idleTimeoutMinutes };
   if (owner.kind === "user") {
     return db
       .select({ ...base, counts: sql<number>`1`.as("counts") })

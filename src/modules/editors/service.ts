@@ -7,6 +7,7 @@ import { sha256Hex } from "../../platform/crypto";
 import { addDays, dayBounds, dayOf, dayStart } from "../../platform/time";
 import { requireRole } from "../teams/access";
 import { Heartbeat, serializeCurrentUser, serializeEditorProject, serializeStoredHeartbeat, type HeartbeatInput } from "./schemas";
+import { BEAT_COLUMNS } from "./activity";
 import { DAY_MS, pruneStatement } from "./retention";
 import { ensureState, settleWindow, windowOf, windowReads, type WindowData } from "./timeline";
 import { dayRange, editorName, grandTotal, summarizeDay, wakaTime } from "./summary";
@@ -173,15 +174,7 @@ export async function ingestOne(ctx: Ctx, input: { item: unknown; userAgent?: st
 /** The user's heartbeats of one instant range, in time order. */
 const beatsBetween = (db: Db, userId: number, from: number, to: number) =>
   db
-    .select({
-      time: heartbeats.timeMs,
-      key: heartbeats.digest,
-      project: heartbeats.project,
-      branch: heartbeats.branch,
-      category: heartbeats.category,
-      language: heartbeats.language,
-      editor: heartbeats.editor,
-    })
+    .select(BEAT_COLUMNS)
     .from(heartbeats)
     .where(and(eq(heartbeats.userId, userId), gte(heartbeats.timeMs, from), lt(heartbeats.timeMs, to)))
     .orderBy(asc(heartbeats.timeMs));
