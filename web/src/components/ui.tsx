@@ -143,14 +143,16 @@ export function CopyButton({ text, what }: { text: string; what: string }) {
 }
 
 /**
- * A secret shown once, when it is made (a token, an editor key): `note` above it, the value read-only (selected
+ * A secret shown once, when it is made (a token, an editor key): "<name>: copy it now" above it, the value read-only (selected
  * on focus) with a Copy button, then `children` (what to do with it).
  */
-export function OnceValue({ label, value, note, children }: { label: string; value: string; note: ComponentChildren; children?: ComponentChildren }) {
+export function OnceValue({ label, value, name, children }: { label: string; value: string; name: string; children?: ComponentChildren }) {
   const id = useId();
   return (
     <div class="once" role="status">
-      <p>{note}</p>
+      <p>
+        <strong>{name}</strong>: copy it now, it will not be shown again.
+      </p>
       <div class="row">
         <label class="sr-only" for={id}>
           {label}

@@ -159,15 +159,7 @@ function Tokens({ tokens, loadError, onChanged }: TokenListProps) {
       </form>
       <ErrorLine error={error ?? loadError} />
       {created && (
-        <OnceValue
-          label="New token value"
-          value={created.token}
-          note={
-            <>
-              <strong>{created.name}</strong>: copy it now, it will not be shown again.
-            </>
-          }
-        />
+        <OnceValue label="New token value" value={created.token} name={created.name} />
       )}
       <TokenTable tokens={tokens.filter((t) => t.scope === "API")} what="tokens" busy={busy} onRevoke={revoke} />
     </Section>
@@ -232,11 +224,7 @@ function EditorKeys({ tokens, loadError, onChanged }: TokenListProps) {
         <OnceValue
           label="New editor key"
           value={created.token}
-          note={
-            <>
-              <strong>{created.name}</strong>: copy it now, it will not be shown again.
-            </>
-          }
+          name={created.name}
         >
           <p class="snippet-intro">
             Point your editors at DevFocus: put these lines in <code>~/.wakatime.cfg</code> (in its <code>[settings]</code>, keeping your other lines). wakatime-cli reads them on its
